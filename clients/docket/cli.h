@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.h: what the docket CLI's command files share with main.c: the command
+ * table row, the global options, option parsing, the connection, error
+ * reporting with sysexits codes, and output helpers (JSON, local times,
+ * aligned tables, strings made safe for a terminal).
+ */
+#ifndef DOCKET_CLI_H
+#define DOCKET_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sysexits.h>
+
+#include <docket/client.h>
+
+/* A row of the command table: `docket <group> <verb>`. */
+struct command {
+	const char *group; /* "" for top-level verbs, "unit", "unit key" */
+	const char *verb;
+	int (*handler)(const struct command *cmd, int argc, char **argv);
+	const char *usage; /* the arguments after the command words */
+	const char *help;  /* first line: the summary; then details and options */
+	const char *op;    /* the protocol op it sends, for the help text; or NULL */
+	bool show_roles;   /* list the roles in the help text */
+};
+
+/* Global options (main.c). */
+extern const char *arg_endpoint;
+extern const char *arg_events;
+extern const char *arg_server_key;
+extern const char *arg_key;
+extern const char *arg_request_id;
+extern int arg_timeout_ms;
+extern bool arg_json;
+
+/* cli_getopt() results besides a command option's value. */
+#define CLI_DONE (-1) /* no more options: argv[optind..argc) are the operands */
+#define CLI_HELP (-2) /* help (or the version) was printed: exit EX_OK */
+#define CLI_BAD (-3)  /* a usage error was printed: exit EX_USAGE */
+
+/*
+ * Parse the options of cmd: its own opts (long options; NULL-terminated
+ * array) and the global ones, in any order with the operands. Global
+ * options are applied here; a command option of the same name wins (so
+ * `--key` of `unit add` is the unit's key). Reset optind to 0 before the
+ * first call.
+ */
+int cli_getopt(const struct command *cmd, int argc, char **argv, const struct option *opts);
+/* "docket: <problem>\nTry 'docket <cmd> --help'." Returns EX_USAGE. */
+int cli_usage_error(const struct command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* "docket: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parse an unsigned integer in [min, max]; false if it is not one. */
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret);
+
+/* Connect with the global options and the environment. Returns 0, or an
+ * exit code after printing what is missing. need_events: --events too. */
+int cli_connect(bool need_events, docket_client **ret);
+
+/*
+ * Send op (args: a packed map or NULL) and wait for the reply. Returns 0,
+ * or an exit code after printing "docket: <what>: <message> (NAME)".
+ */
+int cli_call(docket_client *c, const char *op, const msgpack_sbuffer *args,
+	     const char *request_id, docket_reply **ret, const char *what_fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* Print a failure of a libdocket call r and return its exit code. */
+int cli_fail(docket_client *c, int r, const char *what_fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The exit code for a libdocket result r (with c's last error). */
+int cli_exit_code(const docket_client *c, int r);
+
+/* Read a public key from a key file (.pub or secret) or take it as Z85 text;
+ * exactly one of file and z85 must be given. Returns 0 or an exit code. */
+int cli_public_key(const struct command *cmd, const char *file, const char *z85,
+		   char ret[DOCKET_KEY_Z85_LEN + 1]);
+
+/* Output. */
+int cli_print_json(const msgpack_object *o); /* one line; 0 or EX_IOERR */
+/* The JSON of a packed msgpack object, one line. */
+int cli_print_packed_json(const msgpack_sbuffer *sb);
+/* A value as text safe for a terminal: control characters become '?'.
+ * Absent (NULL) or nil: "-". Returns a malloc'd string (never NULL). */
+char *cli_text(const msgpack_object *o);
+/* A time in ms since the epoch as local "YYYY-MM-DD HH:MM:SS", "-" if absent. */
+char *cli_time(const msgpack_object *o);
+void cli_format_time(int64_t ms, char buf[32]);
+bool cli_str_is(const msgpack_object *o, const char *s);
+
+struct table {
+	size_t ncols, nrows, cap;
+	char **cells; /* nrows * ncols, owned */
+};
+void table_init(struct table *t, size_t ncols);
+/* Add a row of ncols cells; each is taken over (malloc'd, as from cli_text). */
+void table_add_owned(struct table *t, ...);
+/* Add a row of ncols constant strings (copied). */
+void table_add(struct table *t, ...);
+void table_print(const struct table *t, FILE *f, const char *indent);
+void table_free(struct table *t);
+
+/* Handlers (cmd_*.c). */
+int cmd_keygen(const struct command *cmd, int argc, char **argv);
+int cmd_ping(const struct command *cmd, int argc, char **argv);
+int cmd_status(const struct command *cmd, int argc, char **argv);
+int cmd_unit_add(const struct command *cmd, int argc, char **argv);
+int cmd_unit_list(const struct command *cmd, int argc, char **argv);
+int cmd_unit_show(const struct command *cmd, int argc, char **argv);
+int cmd_unit_key_add(const struct command *cmd, int argc, char **argv);
+int cmd_unit_key_revoke(const struct command *cmd, int argc, char **argv);
+int cmd_events(const struct command *cmd, int argc, char **argv);
+
+#endif

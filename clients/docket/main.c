@@ -1,0 +1,1039 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main.c: the docket CLI's global options, command table, dispatch, help,
+ * error reporting and output helpers. The commands live in cmd_*.c, one
+ * file per group.
+ *
+ * Must never print a whole help text for a usage error (one line saying
+ * what was wrong and where help is), nor print raw daemon strings to a
+ * terminal (cli_text() makes them safe). Every help text comes from the
+ * command table below, and the ops' summaries and roles from protocol.h.
+ *
+ * Exit codes (sysexits.h), which scripts test:
+ *   0  EX_OK           success (and --help, --version)
+ *   64 EX_USAGE        bad command line: unknown command or option, missing operand
+ *   65 EX_DATAERR      the daemon refused the data: EBADARG, EPROTO, ETOOBIG, EVERSION,
+ *                      EEXISTS, EIDREUSED, EUNKNOWNOP, ELIMIT; a bad --public-key or key file
+ *   66 EX_NOINPUT      ENOTFOUND: no such unit (or key); a --key FILE.pub that does not exist
+ *   69 EX_UNAVAILABLE  cannot reach the daemon: no reply after every attempt
+ *   70 EX_SOFTWARE     EINTERNAL: the daemon failed internally (nothing was changed)
+ *   71 EX_OSERR        a local failure (out of memory, ...)
+ *   73 EX_CANTCREAT    keygen cannot create its files (one exists already, ...)
+ *   74 EX_IOERR        cannot write the output
+ *   75 EX_TEMPFAIL     EBUSY, ESTORAGEFULL: retry later; interrupted by a signal
+ *   76 EX_PROTOCOL     the daemon's reply was malformed
+ *   77 EX_NOPERM       EFORBIDDEN (your role may not), EUNAUTH (key unknown or revoked)
+ *   78 EX_CONFIG       no endpoint configured; the key or server key file is missing,
+ *                      unreadable or not a key file; a bad endpoint
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include <zmq.h>
+
+#include "cli.h"
+
+const char *arg_endpoint;
+const char *arg_events;
+const char *arg_server_key;
+const char *arg_key;
+const char *arg_request_id;
+int arg_timeout_ms;
+bool arg_json;
+
+#define KEY_HELP_UNIT                                                                      \
+	"  --key FILE.pub     the unit's public key file (from 'docket keygen'); here --key\n" \
+	"                     names the unit's key, so give your own key before the command\n" \
+	"                     words or in DOCKET_KEY\n"                                        \
+	"  --public-key Z85   the unit's public key as 40 characters of Z85 text\n"
+
+static const struct command commands[] = {
+	{"", "keygen", cmd_keygen, "FILE",
+	 "create a CURVE key pair: FILE (secret, mode 0600) and FILE.pub (public, 0644)\n"
+	 "\n"
+	 "Prints the public key and both paths. Give FILE.pub to the office, which\n"
+	 "registers it with 'docket unit add' or 'docket unit key add'; keep FILE and\n"
+	 "point DOCKET_KEY (or --key) at it. Never overwrites an existing file.\n",
+	 NULL, false},
+	{"", "ping", cmd_ping, "",
+	 "check that the daemon answers, and who it takes you for\n"
+	 "\n"
+	 "Prints the daemon's version, your unit and role, and the last event seq.\n",
+	 "ping", false},
+	{"", "status", cmd_status, "",
+	 "show the daemon's status: version, uptime, last event seq, units, storage\n", "status",
+	 false},
+	{"", "events", cmd_events, "[--since SEQ] [--follow] [--limit N]",
+	 "print stored events from a seq on, and with --follow the new ones as they happen\n"
+	 "\n"
+	 "  --since SEQ   the first seq to print (events are numbered from 1); without it,\n"
+	 "                --follow starts with the next new event\n"
+	 "  --follow      after the stored events, keep printing new ones (needs the events\n"
+	 "                endpoint: --events or DOCKET_EVENTS); gaps are filled by replay\n"
+	 "  --limit N     stop after N events\n"
+	 "\n"
+	 "One line per event: seq, local time, kind, actor, addressed units. With --json,\n"
+	 "one JSON object per line, as stored.\n",
+	 "events.since", false},
+	{"unit", "add", cmd_unit_add,
+	 "ID --name NAME --role ROLE [--key FILE.pub | --public-key Z85]",
+	 "register a unit with a display name, a role and its first public key\n"
+	 "\n"
+	 "  ID                 the unit id: 1-32 characters of a-z, 0-9 and '-'\n"
+	 "  --name NAME        the display name, for example \"Municipal Finance Bureau\"\n"
+	 "  --role ROLE        office, leader, member or observer\n" KEY_HELP_UNIT,
+	 "unit.add", true},
+	{"unit", "list", cmd_unit_list, "[--after ID] [--limit N]",
+	 "list the units in id order\n"
+	 "\n"
+	 "  --after ID   start after this unit id\n"
+	 "  --limit N    print one page of at most N units (1-1000) instead of all of them\n",
+	 "unit.list", false},
+	{"unit", "show", cmd_unit_show, "ID",
+	 "show one unit: name, role, who registered it, and its keys (active and revoked)\n",
+	 "unit.show", false},
+	{"unit key", "add", cmd_unit_key_add, "ID (--key FILE.pub | --public-key Z85)",
+	 "add a public key to a unit (a unit may have up to 16 active keys)\n"
+	 "\n" KEY_HELP_UNIT "\n"
+	 "A key belongs to one unit for good: a key that was ever registered, even\n"
+	 "revoked, cannot be added again.\n",
+	 "unit.key.add", false},
+	{"unit key", "revoke", cmd_unit_key_revoke,
+	 "(--key FILE.pub | --public-key Z85) [--reason TEXT]",
+	 "revoke a key: connections using it are refused from their next request\n"
+	 "\n" KEY_HELP_UNIT "  --reason TEXT      why, for the record (up to 200 bytes)\n",
+	 "unit.key.revoke", false},
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+enum {
+	OPT_ENDPOINT = 0x100,
+	OPT_EVENTS,
+	OPT_SERVER_KEY,
+	OPT_KEY,
+	OPT_TIMEOUT,
+	OPT_REQUEST_ID,
+	OPT_JSON,
+	OPT_VERSION,
+};
+
+static const struct option global_opts[] = {
+	{"endpoint", required_argument, NULL, OPT_ENDPOINT},
+	{"events", required_argument, NULL, OPT_EVENTS},
+	{"server-key", required_argument, NULL, OPT_SERVER_KEY},
+	{"key", required_argument, NULL, OPT_KEY},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"request-id", required_argument, NULL, OPT_REQUEST_ID},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+static const char global_help[] =
+	"Options (before or after the command words):\n"
+	"  --endpoint E      the daemon's request endpoint, e.g. ipc:///var/lib/docket/docket.sock\n"
+	"                    (default: $DOCKET_ENDPOINT)\n"
+	"  --events E        the daemon's event endpoint (default: $DOCKET_EVENTS)\n"
+	"  --server-key FILE the daemon's public key, keys/server.key.pub\n"
+	"                    (default: $DOCKET_SERVER_KEY)\n"
+	"  --key FILE        your unit's secret key file (default: $DOCKET_KEY)\n"
+	"  --timeout MS      wait this long for each of 3 attempts (default 5000)\n"
+	"  --request-id ID   the id of the (first) request, 1-64 printable characters:\n"
+	"                    a script that retries a write with the same id is answered\n"
+	"                    once\n"
+	"  --json            print results as JSON, one value per line\n"
+	"  -h, --help        show help: 'docket --help', 'docket unit --help',\n"
+	"                    'docket unit add --help'\n"
+	"  --version         print the version\n";
+
+static const char exit_help[] =
+	"Exit status: 0 ok, 64 usage, 65 bad data, 66 not found, 69 daemon unavailable,\n"
+	"70 internal error, 73 cannot create file, 74 output error, 75 try again later,\n"
+	"76 malformed reply, 77 permission denied, 78 configuration.\n";
+
+/*
+ * Messages.
+ */
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("docket: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void cmd_path(const struct command *cmd, char *buf, size_t size)
+{
+	if (!cmd)
+		snprintf(buf, size, "docket");
+	else if (cmd->group[0])
+		snprintf(buf, size, "docket %s %s", cmd->group, cmd->verb);
+	else
+		snprintf(buf, size, "docket %s", cmd->verb);
+}
+
+static int usage_errorv(const char *path, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs("docket: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", path);
+	return EX_USAGE;
+}
+
+int cli_usage_error(const struct command *cmd, const char *fmt, ...)
+{
+	char path[64];
+	va_list ap;
+	int r;
+
+	cmd_path(cmd, path, sizeof(path));
+	va_start(ap, fmt);
+	r = usage_errorv(path, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+__attribute__((format(printf, 2, 3))) static int group_usage_error(const char *group,
+								   const char *fmt, ...)
+{
+	char path[64];
+	va_list ap;
+	int r;
+
+	snprintf(path, sizeof(path), group[0] ? "docket %s" : "docket", group);
+	va_start(ap, fmt);
+	r = usage_errorv(path, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/*
+ * Help, from the table.
+ */
+static void print_summary(FILE *f, const struct command *cmd)
+{
+	char left[160];
+	const char *nl = strchr(cmd->help, '\n');
+	int n;
+
+	if (cmd->group[0])
+		n = snprintf(left, sizeof(left), "%s %s %s", cmd->group, cmd->verb, cmd->usage);
+	else
+		n = snprintf(left, sizeof(left), "%s %s", cmd->verb, cmd->usage);
+	if (n > 0 && left[n - 1] == ' ')
+		left[n - 1] = '\0';
+	fprintf(f, "  %s\n      %.*s\n", left, nl ? (int)(nl - cmd->help) : (int)strlen(cmd->help),
+		cmd->help);
+}
+
+static bool in_group(const struct command *cmd, const char *group)
+{
+	size_t n = strlen(group);
+
+	return strncmp(cmd->group, group, n) == 0 && (cmd->group[n] == '\0' || cmd->group[n] == ' ');
+}
+
+static void print_main_help(void)
+{
+	printf("Usage: docket [OPTIONS] COMMAND [ARGS...]\n"
+	       "\n"
+	       "docket talks to docketd, the coordination daemon of a leading group: units,\n"
+	       "their keys, and the event log.\n"
+	       "\n"
+	       "Commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		print_summary(stdout, &commands[i]);
+	printf("\n%s\n"
+	       "'docket COMMAND --help' shows a command's arguments, 'docket unit --help' a\n"
+	       "group's commands.\n"
+	       "\n%s",
+	       global_help, exit_help);
+}
+
+static void print_group_help(const char *group)
+{
+	printf("Usage: docket %s COMMAND [ARGS...]\n\nCommands:\n", group);
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (in_group(&commands[i], group))
+			print_summary(stdout, &commands[i]);
+	}
+	printf("\nGlobal options: see 'docket --help'.\n");
+}
+
+static void print_op(const char *op)
+{
+	static const struct {
+		const char *name;
+		unsigned flags, roles;
+		const char *summary;
+	} ops[] = {
+#define X(name, ident, flags, roles, summary) {name, flags, roles, summary},
+		DOCKET_OPS(X)
+#undef X
+	};
+	static const char *const role_names[] = {
+#define X(id, name, desc) name,
+		DOCKET_ROLES(X)
+#undef X
+	};
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (strcmp(ops[i].name, op) != 0)
+			continue;
+		printf("\nProtocol operation: %s (%s), allowed for ", op,
+		       ops[i].flags & DOCKET_OP_WRITE ? "write" : "read");
+		if ((ops[i].roles & DOCKET_R_ANY) == DOCKET_R_ANY) {
+			printf("any unit");
+		} else {
+			const char *sep = "";
+
+			for (size_t r = 0; r < _DOCKET_ROLE_MAX; r++) {
+				if (ops[i].roles & (1u << r)) {
+					printf("%s%s", sep, role_names[r]);
+					sep = ", ";
+				}
+			}
+		}
+		printf(".\n");
+	}
+}
+
+static void print_command_help(const struct command *cmd)
+{
+	char path[64];
+
+	cmd_path(cmd, path, sizeof(path));
+	printf("Usage: %s%s%s [OPTIONS]\n\n%s", path, cmd->usage[0] ? " " : "", cmd->usage,
+	       cmd->help);
+	if (cmd->show_roles) {
+		static const struct {
+			const char *name, *desc;
+		} roles[] = {
+#define X(id, name, desc) {name, desc},
+			DOCKET_ROLES(X)
+#undef X
+		};
+
+		printf("\nRoles:\n");
+		for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+			printf("  %-10s %s\n", roles[i].name, roles[i].desc);
+	}
+	if (cmd->op)
+		print_op(cmd->op);
+	printf("\nGlobal options (--json, --endpoint, ...): see 'docket --help'.\n");
+}
+
+/*
+ * Options.
+ */
+bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+static bool is_request_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > DOCKET_MAX_REQUEST_ID)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			return false;
+	}
+	return true;
+}
+
+/* Apply a global option. Returns 0, CLI_HELP or CLI_BAD. */
+static int global_option(const struct command *cmd, int o, const char *arg)
+{
+	uint64_t v;
+
+	switch (o) {
+	case OPT_ENDPOINT:
+		arg_endpoint = arg;
+		return 0;
+	case OPT_EVENTS:
+		arg_events = arg;
+		return 0;
+	case OPT_SERVER_KEY:
+		arg_server_key = arg;
+		return 0;
+	case OPT_KEY:
+		arg_key = arg;
+		return 0;
+	case OPT_TIMEOUT:
+		if (!cli_parse_u64(arg, 1, 3600000, &v)) {
+			cli_usage_error(cmd, "--timeout takes milliseconds, 1 to 3600000, not '%s'",
+					arg);
+			return CLI_BAD;
+		}
+		arg_timeout_ms = (int)v;
+		return 0;
+	case OPT_REQUEST_ID:
+		if (!is_request_id(arg)) {
+			cli_usage_error(cmd,
+					"--request-id takes 1 to %u printable characters without "
+					"spaces",
+					DOCKET_MAX_REQUEST_ID);
+			return CLI_BAD;
+		}
+		arg_request_id = arg;
+		return 0;
+	case OPT_JSON:
+		arg_json = true;
+		return 0;
+	case OPT_VERSION:
+		printf("docket %s (protocol %d)\n", DOCKET_VERSION, DOCKET_PROTOCOL_VERSION);
+		return CLI_HELP;
+	case 'h':
+		if (cmd)
+			print_command_help(cmd);
+		else
+			print_main_help();
+		return CLI_HELP;
+	default:
+		return CLI_BAD;
+	}
+}
+
+static int getopt_problem(const struct command *cmd, int o, char **argv)
+{
+	const char *opt = optind > 0 ? argv[optind - 1] : "?";
+
+	if (o == ':')
+		cli_usage_error(cmd, "option '%s' needs a value", opt);
+	else if (optopt && optopt < 0x100 && strncmp(opt, "--", 2) != 0)
+		cli_usage_error(cmd, "unknown option '-%c'", optopt);
+	else
+		cli_usage_error(cmd, "unknown option '%s'", opt);
+	return CLI_BAD;
+}
+
+int cli_getopt(const struct command *cmd, int argc, char **argv, const struct option *opts)
+{
+	static struct option merged[64];
+	size_t n = 0;
+	int o;
+
+	for (size_t i = 0; opts && opts[i].name && n < 32; i++)
+		merged[n++] = opts[i];
+	for (size_t i = 0; global_opts[i].name; i++) {
+		bool shadowed = false;
+
+		for (size_t k = 0; opts && opts[k].name; k++)
+			shadowed |= strcmp(opts[k].name, global_opts[i].name) == 0;
+		if (!shadowed)
+			merged[n++] = global_opts[i];
+	}
+	merged[n] = (struct option){NULL, 0, NULL, 0};
+
+	opterr = 0;
+	for (;;) {
+		int r;
+
+		o = getopt_long(argc, argv, ":h", merged, NULL);
+		if (o == -1)
+			return CLI_DONE;
+		if (o == '?' || o == ':')
+			return getopt_problem(cmd, o, argv);
+		if (o != 'h' && (o < OPT_ENDPOINT || o > OPT_VERSION))
+			return o; /* the command's own */
+		r = global_option(cmd, o, optarg);
+		if (r < 0)
+			return r;
+	}
+}
+
+/*
+ * Connecting and calling.
+ */
+static const char *key_load_problem(int r)
+{
+	switch (r) {
+	case -EBADMSG:
+		return "it is not a docket key file (lines 'public-key = <z85>', 'secret-key = <z85>')";
+	default:
+		return strerror(-r);
+	}
+}
+
+int cli_connect(bool need_events, docket_client **ret)
+{
+	struct docket_options o = {
+		.endpoint = arg_endpoint && *arg_endpoint ? arg_endpoint : NULL,
+		.events_endpoint = arg_events && *arg_events ? arg_events : NULL,
+		.server_key_path = arg_server_key && *arg_server_key ? arg_server_key : NULL,
+		.key_path = arg_key && *arg_key ? arg_key : NULL,
+		.timeout_ms = arg_timeout_ms,
+	};
+	struct docket_keypair kp;
+	int r;
+
+	docket_options_from_env(&o);
+	if (!o.endpoint) {
+		cli_error("no daemon endpoint configured: set DOCKET_ENDPOINT or pass --endpoint "
+			  "(for example ipc:///var/lib/docket/docket.sock)");
+		return EX_CONFIG;
+	}
+	if (need_events && !o.events_endpoint) {
+		cli_error("no event endpoint configured: set DOCKET_EVENTS or pass --events "
+			  "(for example ipc:///var/lib/docket/events.sock)");
+		return EX_CONFIG;
+	}
+	if (!o.server_key_path) {
+		cli_error("no server key configured: set DOCKET_SERVER_KEY or pass --server-key "
+			  "with the daemon's public key file (keys/server.key.pub)");
+		return EX_CONFIG;
+	}
+	if (!o.key_path) {
+		cli_error("no key configured: set DOCKET_KEY or pass --key with your unit's "
+			  "secret key file (made by 'docket keygen')");
+		return EX_CONFIG;
+	}
+	r = docket_key_load(o.server_key_path, &kp);
+	if (r < 0) {
+		cli_error("cannot read the server key %s: %s", o.server_key_path,
+			  key_load_problem(r));
+		return EX_CONFIG;
+	}
+	r = docket_key_load(o.key_path, &kp);
+	if (r < 0) {
+		cli_error("cannot read your key %s: %s", o.key_path, key_load_problem(r));
+		return EX_CONFIG;
+	}
+	if (!kp.secret_key[0]) {
+		cli_error("your key %s holds only a public key: DOCKET_KEY (or --key) must name "
+			  "the secret key file, the one without .pub",
+			  o.key_path);
+		return EX_CONFIG;
+	}
+	explicit_bzero(&kp, sizeof(kp));
+
+	r = docket_connect(&o, ret);
+	if (r < 0) {
+		cli_error("cannot connect to %s: %s", o.endpoint, zmq_strerror(-r));
+		return r == -EINVAL || r == -EPROTONOSUPPORT || r == -ENOCOMPATPROTO ||
+				       r == -ENOENT || r == -EBADMSG || r == -ENOKEY
+			       ? EX_CONFIG
+			       : EX_UNAVAILABLE;
+	}
+	return 0;
+}
+
+int cli_exit_code(const docket_client *c, int r)
+{
+	if (r >= 0)
+		return EX_OK;
+	if (docket_last_error_name(c)[0]) {
+		/* The daemon's answer (docket codes overlap errno numbers). */
+		switch (-r) {
+		case DOCKET_EPROTO:
+		case DOCKET_ETOOBIG:
+		case DOCKET_EVERSION:
+		case DOCKET_EUNKNOWNOP:
+		case DOCKET_EBADARG:
+		case DOCKET_EEXISTS:
+		case DOCKET_EIDREUSED:
+		case DOCKET_ELIMIT:
+			return EX_DATAERR;
+		case DOCKET_ENOTFOUND:
+			return EX_NOINPUT;
+		case DOCKET_EUNAUTH:
+		case DOCKET_EFORBIDDEN:
+			return EX_NOPERM;
+		case DOCKET_ESTORAGEFULL:
+		case DOCKET_EBUSY:
+			return EX_TEMPFAIL;
+		case DOCKET_EINTERNAL:
+			return EX_SOFTWARE;
+		default:
+			return EX_PROTOCOL;
+		}
+	}
+	switch (-r) {
+	case ETIMEDOUT:
+	case ECONNREFUSED:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		return EX_UNAVAILABLE;
+	case EINTR:
+		return EX_TEMPFAIL;
+	case EBADMSG:
+	case EPROTO:
+	case ENODATA:
+		return EX_PROTOCOL;
+	case EINVAL:
+	case EMSGSIZE:
+		return EX_SOFTWARE;
+	default:
+		return EX_OSERR;
+	}
+}
+
+static int failv(const docket_client *c, int r, const char *what_fmt, va_list ap)
+{
+	const char *name = docket_last_error_name(c);
+	const char *msg = docket_last_error(c);
+
+	fflush(stdout);
+	fputs("docket: ", stderr);
+	vfprintf(stderr, what_fmt, ap);
+	fprintf(stderr, ": %s", msg[0] ? msg : strerror(-r));
+	if (name[0])
+		fprintf(stderr, " (%s)", name);
+	fputc('\n', stderr);
+	return cli_exit_code(c, r);
+}
+
+int cli_fail(docket_client *c, int r, const char *what_fmt, ...)
+{
+	va_list ap;
+	int code;
+
+	va_start(ap, what_fmt);
+	code = failv(c, r, what_fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int cli_call(docket_client *c, const char *op, const msgpack_sbuffer *args,
+	     const char *request_id, docket_reply **ret, const char *what_fmt, ...)
+{
+	va_list ap;
+	int r, code;
+
+	r = docket_call(c, op, args ? args->data : NULL, args ? args->size : 0, request_id, ret);
+	if (r >= 0)
+		return 0;
+	va_start(ap, what_fmt);
+	code = failv(c, r, what_fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int cli_public_key(const struct command *cmd, const char *file, const char *z85,
+		   char ret[DOCKET_KEY_Z85_LEN + 1])
+{
+	struct docket_keypair kp;
+	uint8_t raw[32];
+	int r;
+
+	if (file && z85)
+		return cli_usage_error(cmd, "give either --key or --public-key, not both");
+	if (!file && !z85)
+		return cli_usage_error(cmd, "missing the key: give --key FILE.pub or "
+					    "--public-key Z85");
+	if (z85) {
+		if (strlen(z85) != DOCKET_KEY_Z85_LEN || !zmq_z85_decode(raw, z85)) {
+			cli_error("--public-key '%s' is not a public key: a key is 40 characters "
+				  "of Z85 text, as in the 'public-key = ' line of a .pub file",
+				  z85);
+			return EX_DATAERR;
+		}
+		memcpy(ret, z85, DOCKET_KEY_Z85_LEN + 1);
+		return 0;
+	}
+	r = docket_key_load(file, &kp);
+	if (r < 0) {
+		cli_error("cannot read the key file %s: %s", file, key_load_problem(r));
+		return r == -EBADMSG ? EX_DATAERR : EX_NOINPUT;
+	}
+	memcpy(ret, kp.public_key, DOCKET_KEY_Z85_LEN + 1);
+	explicit_bzero(&kp, sizeof(kp));
+	return 0;
+}
+
+/*
+ * Output.
+ */
+int cli_print_json(const msgpack_object *o)
+{
+	if (docket_json_print(stdout, o) < 0 || putchar('\n') == EOF)
+		return EX_IOERR;
+	return 0;
+}
+
+int cli_print_packed_json(const msgpack_sbuffer *sb)
+{
+	msgpack_unpacked up;
+	size_t off = 0;
+	int r;
+
+	msgpack_unpacked_init(&up);
+	if (msgpack_unpack_next(&up, sb->data, sb->size, &off) != MSGPACK_UNPACK_SUCCESS) {
+		msgpack_unpacked_destroy(&up);
+		return EX_SOFTWARE;
+	}
+	r = cli_print_json(&up.data);
+	msgpack_unpacked_destroy(&up);
+	return r;
+}
+
+bool cli_str_is(const msgpack_object *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
+	       memcmp(o->via.str.ptr, s, n) == 0;
+}
+
+/* Copy s[0..n) with control characters (C0, DEL, C1) and bytes that are not
+ * UTF-8 replaced by '?', so a daemon string cannot drive the terminal. */
+static char *safe_copy(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = malloc(n + 1), *q = out;
+	size_t i = 0;
+
+	if (!out)
+		abort();
+	while (i < n) {
+		size_t len = p[i] < 0x80                   ? 1
+			     : p[i] >= 0xc2 && p[i] <= 0xdf ? 2
+			     : p[i] >= 0xe0 && p[i] <= 0xef ? 3
+			     : p[i] >= 0xf0 && p[i] <= 0xf4 ? 4
+							    : 0;
+		bool ok = len > 0 && i + len <= n;
+
+		for (size_t k = 1; ok && k < len; k++)
+			ok = (p[i + k] & 0xc0) == 0x80;
+		if (!ok || p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xc2 && p[i + 1] < 0xa0)) {
+			*q++ = '?';
+			i++;
+			continue;
+		}
+		memcpy(q, p + i, len);
+		q += len;
+		i += len;
+	}
+	*q = '\0';
+	return out;
+}
+
+char *cli_text(const msgpack_object *o)
+{
+	char *s = NULL, *text = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (!o || o->type == MSGPACK_OBJECT_NIL)
+		s = strdup("-");
+	else if (o->type == MSGPACK_OBJECT_STR)
+		s = safe_copy(o->via.str.ptr, o->via.str.size);
+	else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		(void)!asprintf(&s, "%" PRIu64, o->via.u64);
+	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		(void)!asprintf(&s, "%" PRId64, o->via.i64);
+	else if (o->type == MSGPACK_OBJECT_BOOLEAN)
+		s = strdup(o->via.boolean ? "yes" : "no");
+	else if ((m = open_memstream(&text, &len))) {
+		docket_json_print(m, o);
+		fclose(m);
+		s = safe_copy(text ? text : "", text ? len : 0);
+		free(text);
+	}
+	if (!s)
+		abort(); /* out of memory in a short-lived CLI */
+	return s;
+}
+
+void cli_format_time(int64_t ms, char buf[32])
+{
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, 32, "%" PRId64, ms);
+}
+
+char *cli_time(const msgpack_object *o)
+{
+	char buf[32];
+	int64_t ms;
+
+	if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX)
+		ms = (int64_t)o->via.u64;
+	else if (o && o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		ms = o->via.i64;
+	else
+		return cli_text(o);
+	cli_format_time(ms, buf);
+	return safe_copy(buf, strlen(buf));
+}
+
+/* Columns a string takes on a terminal. */
+static size_t display_width(const char *s)
+{
+	mbstate_t st;
+	size_t w = 0, n = strlen(s);
+
+	memset(&st, 0, sizeof(st));
+	while (n > 0) {
+		wchar_t wc;
+		size_t k = mbrtowc(&wc, s, n, &st);
+		int cw;
+
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			/* Not decodable in this locale: count UTF-8 lead bytes. */
+			memset(&st, 0, sizeof(st));
+			if (((unsigned char)*s & 0xc0) != 0x80)
+				w++;
+			s++;
+			n--;
+			continue;
+		}
+		cw = wcwidth(wc);
+		w += cw > 0 ? (size_t)cw : 0;
+		s += k;
+		n -= k;
+	}
+	return w;
+}
+
+void table_init(struct table *t, size_t ncols)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+}
+
+static void table_addv(struct table *t, bool owned, va_list ap)
+{
+	size_t base;
+
+	while ((t->nrows + 1) * t->ncols > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : t->ncols * 16;
+
+		t->cells = realloc(t->cells, cap * sizeof(*t->cells));
+		if (!t->cells)
+			abort();
+		t->cap = cap;
+	}
+	base = t->nrows * t->ncols;
+	for (size_t i = 0; i < t->ncols; i++) {
+		char *s = va_arg(ap, char *);
+
+		if (!s)
+			s = owned ? strdup("") : (char *)"";
+		t->cells[base + i] = owned ? s : strdup(s);
+		if (!t->cells[base + i])
+			abort();
+	}
+	t->nrows++;
+}
+
+void table_add_owned(struct table *t, ...)
+{
+	va_list ap;
+
+	va_start(ap, t);
+	table_addv(t, true, ap);
+	va_end(ap);
+}
+
+void table_add(struct table *t, ...)
+{
+	va_list ap;
+
+	va_start(ap, t);
+	table_addv(t, false, ap);
+	va_end(ap);
+}
+
+void table_print(const struct table *t, FILE *f, const char *indent)
+{
+	size_t *w = calloc(t->ncols ? t->ncols : 1, sizeof(*w));
+
+	if (!w)
+		abort();
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t c = 0; c < t->ncols; c++) {
+			size_t k = display_width(t->cells[r * t->ncols + c]);
+
+			if (k > w[c])
+				w[c] = k;
+		}
+	}
+	for (size_t r = 0; r < t->nrows; r++) {
+		size_t last = t->ncols;
+
+		/* Trailing empty cells print nothing, not padding. */
+		while (last > 0 && !t->cells[r * t->ncols + last - 1][0])
+			last--;
+		fputs(indent ? indent : "", f);
+		for (size_t c = 0; c < last; c++) {
+			const char *s = t->cells[r * t->ncols + c];
+
+			fputs(s, f);
+			if (c + 1 < last) {
+				for (size_t k = display_width(s); k < w[c] + 2; k++)
+					fputc(' ', f);
+			}
+		}
+		fputc('\n', f);
+	}
+	free(w);
+}
+
+void table_free(struct table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * Dispatch.
+ */
+static size_t count_words(const char *s)
+{
+	size_t n = 0;
+
+	for (const char *p = s; *p; p++) {
+		if ((p == s || p[-1] == ' ') && *p != ' ')
+			n++;
+	}
+	return n;
+}
+
+/* Do the first n words of argv spell s ("unit key")? */
+static bool words_match(char **words, size_t nwords, const char *s)
+{
+	size_t need = count_words(s);
+	const char *p = s;
+
+	if (need > nwords)
+		return false;
+	for (size_t i = 0; i < need; i++) {
+		size_t len = strcspn(p, " ");
+
+		if (strlen(words[i]) != len || strncmp(words[i], p, len) != 0)
+			return false;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return true;
+}
+
+static bool group_exists(const char *group)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		if (in_group(&commands[i], group))
+			return true;
+	}
+	return false;
+}
+
+static int dispatch(int argc, char **argv)
+{
+	char **words = argv + optind;
+	size_t nwords = (size_t)(argc - optind), best_n = 0, gwords = 0;
+	const struct command *best = NULL;
+	const char *group = "";
+	char full[128];
+
+	if (nwords == 0)
+		return group_usage_error("", "no command given");
+
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		const struct command *c = &commands[i];
+		size_t n;
+
+		if (c->group[0])
+			snprintf(full, sizeof(full), "%s %s", c->group, c->verb);
+		else
+			snprintf(full, sizeof(full), "%s", c->verb);
+		n = count_words(full);
+		if (n > best_n && words_match(words, nwords, full)) {
+			best = c;
+			best_n = n;
+		}
+	}
+	if (best) {
+		/* The handler sees the verb as argv[0], then the rest. */
+		int sub_argc = (int)(nwords - best_n + 1);
+		char **sub_argv = words + best_n - 1;
+
+		optind = 0;
+		return best->handler(best, sub_argc, sub_argv);
+	}
+
+	/* Not a command: the longest group the words name. */
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		size_t n = count_words(commands[i].group);
+
+		if (n > gwords && words_match(words, nwords, commands[i].group)) {
+			group = commands[i].group;
+			gwords = n;
+		}
+	}
+	if (gwords == 0)
+		return group_usage_error("", "unknown command '%s'", words[0]);
+	if (gwords == nwords)
+		return group_usage_error(group, "'docket %s' needs a command", group);
+	if (strcmp(words[gwords], "--help") == 0 || strcmp(words[gwords], "-h") == 0) {
+		print_group_help(group);
+		return EX_OK;
+	}
+	if (words[gwords][0] == '-')
+		return group_usage_error(group, "'docket %s' needs a command before '%s'", group,
+					 words[gwords]);
+	if (group_exists(group))
+		return group_usage_error(group, "unknown command 'docket %s %s'", group,
+					 words[gwords]);
+	return group_usage_error("", "unknown command '%s'", words[0]);
+}
+
+int main(int argc, char **argv)
+{
+	int o, r;
+
+	setlocale(LC_CTYPE, "");
+	tzset();
+
+	/* Global options before the command words. */
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+:h", global_opts, NULL)) != -1) {
+		if (o == '?' || o == ':') {
+			getopt_problem(NULL, o, argv);
+			return EX_USAGE;
+		}
+		r = global_option(NULL, o, optarg);
+		if (r == CLI_HELP)
+			return fflush(stdout) == 0 ? EX_OK : EX_IOERR;
+		if (r < 0)
+			return EX_USAGE;
+	}
+
+	r = dispatch(argc, argv);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "docket: cannot write the output: %s\n", strerror(errno));
+		return r ? r : EX_IOERR;
+	}
+	return r;
+}

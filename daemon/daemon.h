@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * daemon.h: the context every module of docketd is handed.
+ *
+ * One struct daemon per process, created by main.c and passed down; no
+ * module keeps global state of its own beyond static tables.
+ */
+#ifndef DOCKET_DAEMON_H
+#define DOCKET_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <msgpack.h>
+#include <systemd/sd-event.h>
+
+#include <docket/client.h>
+#include <docket/protocol.h>
+
+#include "config.h"
+#include "store.h"
+#include "wire.h"
+
+/* An event committed in this batch, waiting to be published. */
+struct outbox_event {
+	uint64_t seq;
+	char *body; /* packed msgpack event map */
+	size_t body_len;
+	char *kind;
+	char **units; /* units it is addressed to */
+	size_t n_units;
+};
+
+struct outbox {
+	struct outbox_event *ev;
+	size_t n, cap;
+};
+
+struct daemon {
+	struct config *cfg;
+	sd_event *event;
+	void *zctx;
+	void *router;
+	void *pub;
+	void *zap;
+	sd_event_source *router_src;
+	sd_event_source *zap_src;
+	sd_event_source *defer_src;
+	sd_event_source *maintenance_src;
+	sd_event_source *heartbeat_src;
+	struct store *store;
+	struct docket_keypair server_key;
+	uint64_t last_seq;   /* last committed event seq */
+	uint64_t next_seq;   /* seq the next appended event gets (in the open batch) */
+	bool storage_full;   /* the disk is full: refuse writes, serve reads */
+	bool stopping;
+	int64_t started_ms;
+	uint64_t requests;   /* served since start */
+	uint64_t batches;
+	struct outbox outbox;
+};
+
+/* Wall-clock time in milliseconds since the epoch (UTC). */
+int64_t daemon_now_ms(const struct daemon *d);
+
+#endif

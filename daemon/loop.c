@@ -1,0 +1,513 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loop.c: the one sd-event loop of docketd.
+ *
+ * Knows sockets, signals and timers; knows nothing of units, matters or
+ * tasks. Each wake takes up to batch_max ready requests off the ROUTER
+ * socket, hands them to request_batch() (one durable commit), and only then
+ * sends the replies and publishes the events. ZMQ_FD is edge-triggered, so
+ * after every batch ZMQ_EVENTS is read again, and if input is still pending a
+ * one-shot defer source runs the next batch on the next iteration (so
+ * signals, the watchdog and ZAP are served between batches).
+ *
+ * Start-up order matters: store open, ZAP handler bound, server sockets
+ * secured and bound, then READY=1.
+ */
+#include "loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "auth.h"
+#include "events.h"
+#include "key.h"
+#include "log.h"
+#include "request.h"
+
+/* Disk space below which a write failure counts as "disk full". */
+#define LOOP_DISK_FREE_MIN (16u << 20)
+/* Request ids pruned per maintenance pass, so a pass stays short. */
+#define LOOP_PRUNE_MAX 5000
+
+struct loop {
+	struct daemon d;
+	struct request_msg *msgs;
+	size_t batch_max;
+	int lock_fd;
+	bool map_exhausted;
+};
+
+int64_t daemon_now_ms(const struct daemon *d)
+{
+	struct timespec ts;
+
+	(void)d;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void loop_send_replies(struct daemon *d, struct request_msg *msgs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct request_msg *m = &msgs[i];
+
+		/* Routing id, then the empty delimiter a REQ peer sent, then the
+		 * reply. A peer that went away is dropped silently by ROUTER. */
+		if (zmq_send(d->router, zmq_msg_data(&m->frames[0]), zmq_msg_size(&m->frames[0]),
+			     ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+			continue;
+		if (m->n_frames == 3)
+			zmq_send(d->router, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+		zmq_send(d->router, m->reply.data, m->reply.size, ZMQ_DONTWAIT);
+	}
+}
+
+/* Read one message. 1: a request in m; 0: none pending; <0: error. */
+static int loop_recv(struct daemon *d, struct request_msg *m)
+{
+	int more = 1;
+
+	m->n_frames = 0;
+	while (more) {
+		zmq_msg_t tmp, *f = m->n_frames < 3 ? &m->frames[m->n_frames] : &tmp;
+		size_t len = sizeof(more);
+
+		zmq_msg_init(f);
+		if (zmq_msg_recv(f, d->router, ZMQ_DONTWAIT) < 0) {
+			int e = errno;
+
+			zmq_msg_close(f);
+			if (m->n_frames == 0 && (e == EAGAIN || e == EINTR))
+				return 0;
+			break;
+		}
+		zmq_getsockopt(d->router, ZMQ_RCVMORE, &more, &len);
+		if (f == &tmp) {
+			zmq_msg_close(f);
+			m->n_frames = 4; /* too many frames: not a docket request */
+		} else {
+			m->n_frames++;
+		}
+	}
+	/* [routing id, body] from DEALER, [routing id, "", body] from REQ. */
+	if (m->n_frames == 2 ||
+	    (m->n_frames == 3 && zmq_msg_size(&m->frames[1]) == 0))
+		return 1;
+	for (int i = 0; i < m->n_frames && i < 3; i++)
+		zmq_msg_close(&m->frames[i]);
+	log_debug("dropped a message with %d frames (a request is one frame)", m->n_frames);
+	return 2;
+}
+
+static bool loop_has_input(void *sock)
+{
+	int events = 0;
+	size_t len = sizeof(events);
+
+	return zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) == 0 && (events & ZMQ_POLLIN);
+}
+
+static void loop_pump(struct loop *l)
+{
+	struct daemon *d = &l->d;
+	size_t n = 0;
+	int r;
+
+	while (n < l->batch_max) {
+		r = loop_recv(d, &l->msgs[n]);
+		if (r == 0)
+			break;
+		if (r == 1) {
+			msgpack_sbuffer_clear(&l->msgs[n].reply);
+			n++;
+		}
+	}
+
+	if (n > 0) {
+		r = request_batch(d, l->msgs, n);
+		if (r < 0) {
+			/* Not acknowledged, not published: exit and let systemd
+			 * restart us on a freshly opened environment. */
+			log_error("storage failed (%s): the batch of %zu requests was not "
+				  "committed and is not acknowledged; exiting",
+				  strerror(-r), n);
+			for (size_t i = 0; i < n; i++)
+				for (int f = 0; f < l->msgs[i].n_frames; f++)
+					zmq_msg_close(&l->msgs[i].frames[f]);
+			sd_event_exit(d->event, EXIT_FAILURE);
+			return;
+		}
+		loop_send_replies(d, l->msgs, n);
+		events_publish(d);
+		for (size_t i = 0; i < n; i++)
+			for (int f = 0; f < l->msgs[i].n_frames; f++)
+				zmq_msg_close(&l->msgs[i].frames[f]);
+	}
+
+	/* Edge-triggered: serve what is still pending on the next iteration. */
+	if (loop_has_input(d->router))
+		sd_event_source_set_enabled(d->defer_src, SD_EVENT_ONESHOT);
+	if (loop_has_input(d->zap))
+		auth_zap_dispatch(d);
+}
+
+static int on_router(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	struct loop *l = userdata;
+
+	if (!l->d.stopping)
+		loop_pump(l);
+	return 0;
+}
+
+static int on_defer(sd_event_source *s, void *userdata)
+{
+	struct loop *l = userdata;
+
+	if (!l->d.stopping)
+		loop_pump(l);
+	return 0;
+}
+
+static int on_zap(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	auth_zap_dispatch(&((struct loop *)userdata)->d);
+	return 0;
+}
+
+static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
+{
+	struct loop *l = userdata;
+
+	if (si->ssi_signo == SIGHUP) {
+		log_info("SIGHUP: configuration is read at start-up; nothing to reload");
+		return 0;
+	}
+	/* Batches run to completion inside one callback, so nothing is in flight
+	 * here: every acknowledged request is committed. */
+	l->d.stopping = true;
+	notify("STOPPING=1\nSTATUS=stopping on signal %d", (int)si->ssi_signo);
+	log_info("stopping on signal %d", (int)si->ssi_signo);
+	sd_event_exit(l->d.event, EXIT_SUCCESS);
+	return 0;
+}
+
+static bool disk_has_room(const char *dir)
+{
+	struct statvfs st;
+
+	return statvfs(dir, &st) == 0 && (uint64_t)st.f_bavail * st.f_frsize > LOOP_DISK_FREE_MIN;
+}
+
+/* Forget request ids older than the retention period, a bounded number per pass. */
+static int loop_prune_requests(struct loop *l)
+{
+	struct daemon *d = &l->d;
+	int64_t cutoff = daemon_now_ms(d) - (int64_t)d->cfg->request_retention_days * 86400000;
+	struct store_txn *txn;
+	struct store_cursor *c;
+	struct store_slice k, v;
+	uint8_t keys[64][STORE_MAX_KEY];
+	size_t lens[64];
+	int pruned = 0, r;
+
+	while (pruned < LOOP_PRUNE_MAX) {
+		size_t n = 0;
+
+		r = store_begin(d->store, true, &txn);
+		if (r < 0)
+			return r;
+		r = store_cursor_open(txn, STORE_DB_REQUEST_AGE, &c);
+		if (r < 0) {
+			store_abort(txn);
+			return r;
+		}
+		for (r = store_cursor_seek(c, NULL, 0, &k, &v); r == 0 && n < 64;
+		     r = store_cursor_next(c, &k, &v)) {
+			if (k.len < 8 || (int64_t)key_get_be64(k.data) >= cutoff)
+				break;
+			memcpy(keys[n], k.data, k.len);
+			lens[n++] = k.len;
+		}
+		store_cursor_close(c);
+		for (size_t i = 0; i < n; i++) {
+			store_del(txn, STORE_DB_REQUESTS, keys[i] + 8, lens[i] - 8);
+			store_del(txn, STORE_DB_REQUEST_AGE, keys[i], lens[i]);
+		}
+		r = store_commit(txn);
+		if (r < 0)
+			return r;
+		pruned += (int)n;
+		if (n < 64)
+			break;
+	}
+	if (pruned > 0)
+		log_debug("forgot %d request ids older than %llu days", pruned,
+			  (unsigned long long)d->cfg->request_retention_days);
+	return pruned;
+}
+
+static int on_maintenance(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct loop *l = userdata;
+	struct daemon *d = &l->d;
+	int dead = 0, r;
+
+	if (store_reader_check(d->store, &dead) >= 0 && dead > 0)
+		log_notice("cleared %d stale reader slots", dead);
+	if (d->storage_full && !l->map_exhausted && disk_has_room(d->cfg->state_dir)) {
+		log_notice("disk space is available again: accepting writes");
+		d->storage_full = false;
+	}
+	if (!d->storage_full) {
+		r = loop_prune_requests(l);
+		if (r == -ENOSPC || r == -EFBIG)
+			d->storage_full = true;
+		else if (r < 0 && r != -ENOENT)
+			log_warning("pruning old request ids failed: %s", strerror(-r));
+	}
+	notify("STATUS=serving: last event %llu, %llu requests%s",
+	       (unsigned long long)d->last_seq, (unsigned long long)d->requests,
+	       d->storage_full ? ", STORAGE FULL (writes refused)" : "");
+	sd_event_source_set_time_relative(s, d->cfg->maintenance_s * 1000000ull);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static int on_heartbeat(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct loop *l = userdata;
+
+	events_heartbeat(&l->d);
+	sd_event_source_set_time_relative(s, l->d.cfg->heartbeat_s * 1000000ull);
+	sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	return 0;
+}
+
+static int loop_add_zmq_io(struct loop *l, void *sock, sd_event_io_handler_t cb,
+			   sd_event_source **ret)
+{
+	int fd;
+	size_t len = sizeof(fd);
+
+	if (zmq_getsockopt(sock, ZMQ_FD, &fd, &len) < 0)
+		return -errno;
+	return sd_event_add_io(l->d.event, ret, fd, EPOLLIN, cb, l);
+}
+
+/* Only one docketd per state directory: the ipc sockets would be stolen. */
+static int loop_lock(struct loop *l)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/docketd.lock", l->d.cfg->state_dir) < 0)
+		return -ENOMEM;
+	l->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (l->lock_fd < 0)
+		return -errno;
+	if (flock(l->lock_fd, LOCK_EX | LOCK_NB) < 0)
+		return -errno;
+	return 0;
+}
+
+static int loop_open_sockets(struct loop *l)
+{
+	struct daemon *d = &l->d;
+	int linger = 2000, hwm = (int)d->cfg->events_hwm, rcvhwm = 10000, r;
+
+	d->zctx = zmq_ctx_new();
+	if (!d->zctx)
+		return -errno;
+	r = auth_start(d);
+	if (r < 0) {
+		log_error("cannot bind the ZAP handler: %s", strerror(-r));
+		return r;
+	}
+
+	d->router = zmq_socket(d->zctx, ZMQ_ROUTER);
+	d->pub = zmq_socket(d->zctx, ZMQ_PUB);
+	if (!d->router || !d->pub)
+		return -errno;
+	for (void **s = (void *[]){d->router, d->pub, NULL}; *s; s++) {
+		r = auth_secure_socket(d, *s);
+		if (r < 0) {
+			log_error("cannot enforce CURVE with ZAP authentication on a server "
+				  "socket (%s): refusing to start without authentication",
+				  strerror(-r));
+			return r;
+		}
+		zmq_setsockopt(*s, ZMQ_LINGER, &linger, sizeof(linger));
+	}
+	zmq_setsockopt(d->pub, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	zmq_setsockopt(d->router, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm));
+	zmq_setsockopt(d->router, ZMQ_SNDHWM, &rcvhwm, sizeof(rcvhwm));
+
+	if (zmq_bind(d->router, d->cfg->endpoint) < 0) {
+		r = -errno;
+		log_error("cannot bind the request endpoint %s: %s", d->cfg->endpoint,
+			  zmq_strerror(-r));
+		return r;
+	}
+	if (zmq_bind(d->pub, d->cfg->events_endpoint) < 0) {
+		r = -errno;
+		log_error("cannot bind the events endpoint %s: %s", d->cfg->events_endpoint,
+			  zmq_strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+static int loop_setup(struct loop *l)
+{
+	struct daemon *d = &l->d;
+	struct store_options so = {
+		.map_size = d->cfg->map_size_mb << 20,
+		.map_size_max = d->cfg->map_max_mb << 20,
+	};
+	sigset_t ss;
+	int r;
+
+	/* Block the signals sd-event handles before any thread exists: libzmq
+	 * starts I/O threads with the zmq context, and they inherit this mask.
+	 * A signal delivered to one of them would take its default action. */
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &ss, NULL) != 0)
+		return -EINVAL;
+
+	r = docket_key_load(d->cfg->server_key, &d->server_key);
+	if (r < 0 || d->server_key.secret_key[0] == '\0') {
+		log_error("cannot load the server secret key %s: %s (create a state directory "
+			  "with 'docketd init --state-dir DIR')",
+			  d->cfg->server_key, r < 0 ? strerror(-r) : "it holds no secret key");
+		return r < 0 ? r : -EINVAL;
+	}
+	r = loop_lock(l);
+	if (r < 0) {
+		log_error("cannot lock %s/docketd.lock (%s): is another docketd running on "
+			  "this state directory?", d->cfg->state_dir, strerror(-r));
+		return r;
+	}
+	r = store_open(d->cfg->state_dir, &so, &d->store);
+	if (r == -EPROTONOSUPPORT) {
+		log_error("the store in %s was written by a newer docketd (schema newer than %u): "
+			  "run that version, or restore a backup made by this one",
+			  d->cfg->state_dir, STORE_SCHEMA_VERSION);
+		return r;
+	}
+	if (r < 0) {
+		log_error("cannot open the store in %s: %s", d->cfg->state_dir, strerror(-r));
+		return r;
+	}
+	r = events_load_last_seq(d);
+	if (r < 0) {
+		log_error("cannot read the event log: %s", strerror(-r));
+		return r;
+	}
+
+	r = loop_open_sockets(l);
+	if (r < 0)
+		return r;
+
+	r = sd_event_default(&d->event);
+	if (r < 0)
+		return r;
+	if ((r = sd_event_add_signal(d->event, NULL, SIGTERM, on_signal, l)) < 0 ||
+	    (r = sd_event_add_signal(d->event, NULL, SIGINT, on_signal, l)) < 0 ||
+	    (r = sd_event_add_signal(d->event, NULL, SIGHUP, on_signal, l)) < 0 ||
+	    (r = loop_add_zmq_io(l, d->router, on_router, &d->router_src)) < 0 ||
+	    (r = loop_add_zmq_io(l, d->zap, on_zap, &d->zap_src)) < 0 ||
+	    (r = sd_event_add_defer(d->event, &d->defer_src, on_defer, l)) < 0 ||
+	    (r = sd_event_source_set_enabled(d->defer_src, SD_EVENT_OFF)) < 0 ||
+	    (r = sd_event_add_time_relative(d->event, &d->maintenance_src, CLOCK_MONOTONIC,
+					    d->cfg->maintenance_s * 1000000ull, 0, on_maintenance,
+					    l)) < 0 ||
+	    (r = sd_event_add_time_relative(d->event, &d->heartbeat_src, CLOCK_MONOTONIC,
+					    d->cfg->heartbeat_s * 1000000ull, 0, on_heartbeat,
+					    l)) < 0 ||
+	    (r = sd_event_set_watchdog(d->event, true)) < 0) {
+		log_error("cannot set up the event loop: %s", strerror(-r));
+		return r;
+	}
+	/* The first batch runs at once in case requests queued before the loop
+	 * started (the edge may already have passed). */
+	sd_event_source_set_enabled(d->defer_src, SD_EVENT_ONESHOT);
+
+	l->batch_max = d->cfg->batch_max;
+	l->msgs = calloc(l->batch_max, sizeof(*l->msgs));
+	if (!l->msgs)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->batch_max; i++)
+		msgpack_sbuffer_init(&l->msgs[i].reply);
+	return 0;
+}
+
+static void loop_teardown(struct loop *l)
+{
+	struct daemon *d = &l->d;
+
+	if (l->msgs) {
+		for (size_t i = 0; i < l->batch_max; i++)
+			msgpack_sbuffer_destroy(&l->msgs[i].reply);
+		free(l->msgs);
+	}
+	sd_event_source_unref(d->router_src);
+	sd_event_source_unref(d->zap_src);
+	sd_event_source_unref(d->defer_src);
+	sd_event_source_unref(d->maintenance_src);
+	sd_event_source_unref(d->heartbeat_src);
+	/* Close the server sockets first (their linger flushes the last replies),
+	 * then the ZAP handler, then the context. */
+	if (d->router)
+		zmq_close(d->router);
+	if (d->pub)
+		zmq_close(d->pub);
+	if (d->zap)
+		zmq_close(d->zap);
+	if (d->zctx)
+		zmq_ctx_term(d->zctx);
+	events_outbox_clear(d);
+	free(d->outbox.ev);
+	d->store = store_close(d->store);
+	sd_event_unref(d->event);
+	if (l->lock_fd >= 0)
+		close(l->lock_fd);
+}
+
+int loop_run(struct config *cfg)
+{
+	struct loop l = {.lock_fd = -1};
+	int r;
+
+	l.d.cfg = cfg;
+	l.d.started_ms = daemon_now_ms(&l.d);
+	r = loop_setup(&l);
+	if (r < 0) {
+		notify("STATUS=failed to start: %s", strerror(-r));
+		loop_teardown(&l);
+		return EXIT_FAILURE;
+	}
+	log_info("docketd %s serving %s, events on %s, last event %llu", DOCKET_VERSION,
+		 cfg->endpoint, cfg->events_endpoint, (unsigned long long)l.d.last_seq);
+	notify("READY=1\nSTATUS=serving: last event %llu", (unsigned long long)l.d.last_seq);
+
+	r = sd_event_loop(l.d.event);
+	loop_teardown(&l);
+	if (r != EXIT_SUCCESS)
+		return EXIT_FAILURE;
+	log_info("stopped cleanly");
+	return EXIT_SUCCESS;
+}

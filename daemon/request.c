@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * request.c: the op table, per-request identity and authorisation,
+ * idempotency, and the group commit of a batch of requests.
+ *
+ * The commit point is request_batch(): one write transaction for the batch,
+ * a child transaction per request, one commit. Nothing here sends: the
+ * caller sends the replies and publishes the outbox only after this
+ * returned 0, i.e. after the commit made them durable.
+ */
+#include "request.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zmq.h>
+
+#include "events.h"
+#include "key.h"
+#include "log.h"
+#include "units.h"
+
+struct op {
+	const char *name;
+	request_handler handler;
+	unsigned flags;
+	unsigned roles;
+};
+
+static const struct op ops[] = {
+#define X(name, ident, flags, roles, summary) {name, op_##ident, flags, roles},
+	DOCKET_OPS(X)
+#undef X
+};
+
+static const struct op *op_find(const struct wire_request *wr)
+{
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		if (wire_op_is(wr, ops[i].name))
+			return &ops[i];
+	}
+	return NULL;
+}
+
+static bool is_fatal(int r)
+{
+	return r == -EFBIG || r == -ENOSPC || r == -ENOTRECOVERABLE;
+}
+
+/* FNV-1a over the packed arguments: tells a retry from a reused id. */
+static uint64_t args_digest(const msgpack_object *args)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_object(&pk, *args);
+	for (size_t i = 0; i < sb.size; i++) {
+		h ^= (uint8_t)sb.data[i];
+		h *= 0x100000001b3ull;
+	}
+	msgpack_sbuffer_destroy(&sb);
+	return h;
+}
+
+static void request_key(struct key *k, const char *unit, const struct wire_request *wr)
+{
+	key_add_str(key_init(k), unit, strlen(unit));
+	key_add_bytes(k, wr->id, wr->id_len);
+}
+
+/*
+ * A write request seen before: 1 and the stored reply copied into out, 0 if
+ * new, or -DOCKET_EIDREUSED when the id came with another op or arguments.
+ */
+static int idempotency_lookup(struct request *r, uint64_t digest, msgpack_sbuffer *out)
+{
+	struct store_slice v;
+	msgpack_unpacked u;
+	const msgpack_object *op, *dg, *reply;
+	struct key k;
+	size_t off = 0;
+	int q;
+
+	request_key(&k, r->unit, r->wr);
+	q = store_get(r->txn, STORE_DB_REQUESTS, k.buf, k.len, &v);
+	if (q == -ENOENT)
+		return 0;
+	if (q < 0)
+		return q;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, v.data, v.len, &off) != MSGPACK_UNPACK_SUCCESS) {
+		msgpack_unpacked_destroy(&u);
+		return wire_error_set(r->err, DOCKET_EINTERNAL, "stored reply is corrupt");
+	}
+	op = docket_map_get(&u.data, "op");
+	dg = docket_map_get(&u.data, "digest");
+	reply = docket_map_get(&u.data, "reply");
+	if (!op || op->type != MSGPACK_OBJECT_STR || !dg ||
+	    dg->type != MSGPACK_OBJECT_POSITIVE_INTEGER || !reply ||
+	    reply->type != MSGPACK_OBJECT_BIN) {
+		msgpack_unpacked_destroy(&u);
+		return wire_error_set(r->err, DOCKET_EINTERNAL, "stored reply is corrupt");
+	}
+	if (op->via.str.size != r->wr->op_len ||
+	    memcmp(op->via.str.ptr, r->wr->op, r->wr->op_len) != 0 || dg->via.u64 != digest) {
+		msgpack_unpacked_destroy(&u);
+		return wire_error_set(r->err, DOCKET_EIDREUSED,
+				      "request id '%.*s' was already used by this unit for a "
+				      "different request: send a new request id",
+				      (int)r->wr->id_len, r->wr->id);
+	}
+	msgpack_sbuffer_clear(out);
+	msgpack_sbuffer_write(out, reply->via.bin.ptr, reply->via.bin.size);
+	msgpack_unpacked_destroy(&u);
+	return 1;
+}
+
+static int idempotency_store(struct request *r, uint64_t digest, const msgpack_sbuffer *reply)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	struct key k, age;
+	int q;
+
+	request_key(&k, r->unit, r->wr);
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 4);
+	wire_pack_cstr(&pk, "op");
+	wire_pack_str(&pk, r->wr->op, r->wr->op_len);
+	wire_pack_cstr(&pk, "digest");
+	msgpack_pack_uint64(&pk, digest);
+	wire_pack_cstr(&pk, "time");
+	msgpack_pack_int64(&pk, r->now_ms);
+	wire_pack_cstr(&pk, "reply");
+	msgpack_pack_bin_with_body(&pk, reply->data, reply->size);
+	q = store_put(r->txn, STORE_DB_REQUESTS, k.buf, k.len, sb.data, sb.size, 0);
+	msgpack_sbuffer_destroy(&sb);
+	if (q < 0)
+		return q;
+	key_add_bytes(key_add_u64(key_init(&age), (uint64_t)r->now_ms), k.buf, k.len);
+	return store_put(r->txn, STORE_DB_REQUEST_AGE, age.buf, age.len, "", 0, 0);
+}
+
+static void reply_error(msgpack_sbuffer *out, const char *id, size_t id_len, int code,
+			const char *message)
+{
+	msgpack_packer pk;
+
+	msgpack_sbuffer_clear(out);
+	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+	wire_reply_error(&pk, id, id_len, code, message);
+}
+
+/* One request of the batch. Returns 0 (a reply is in out) or a fatal store error. */
+static int request_one(struct daemon *d, struct store_txn *batch, int64_t now_ms,
+		       zmq_msg_t *body, msgpack_sbuffer *out)
+{
+	struct wire_error err = {0};
+	struct wire_request wr;
+	char id[DOCKET_MAX_REQUEST_ID + 1] = "";
+	struct request r = {.d = d, .now_ms = now_ms, .wr = &wr, .err = &err};
+	struct events_mark mark;
+	const struct op *op;
+	const char *user;
+	uint8_t key[32];
+	uint64_t digest = 0;
+	msgpack_packer pk;
+	int q;
+
+	q = wire_request_decode(zmq_msg_data(body), zmq_msg_size(body), &wr, id, &err);
+	if (q < 0) {
+		reply_error(out, id, strlen(id), err.code, err.message);
+		return 0;
+	}
+
+	/* The actor is the unit of the key this connection authenticated with,
+	 * looked up again now: a revoked key stops working at once. */
+	user = zmq_msg_gets(body, "User-Id");
+	if (!user || strlen(user) != DOCKET_KEY_Z85_LEN || !zmq_z85_decode(key, user) ||
+	    units_authenticate(batch, key, r.unit, &r.role) < 0) {
+		reply_error(out, wr.id, wr.id_len, DOCKET_EUNAUTH, NULL);
+		wire_request_done(&wr);
+		return 0;
+	}
+
+	op = op_find(&wr);
+	if (!op) {
+		snprintf(err.message, sizeof(err.message),
+			 "unknown operation '%.*s': see docs/PROTOCOL.md for the list of ops",
+			 (int)wr.op_len, wr.op);
+		reply_error(out, wr.id, wr.id_len, DOCKET_EUNKNOWNOP, err.message);
+		wire_request_done(&wr);
+		return 0;
+	}
+	if (!(op->roles & (1u << r.role))) {
+		const char *fields[] = {NULL, NULL};
+		char f[64];
+
+		snprintf(f, sizeof(f), "UNIT=%s", r.unit);
+		fields[0] = f;
+		log_fields(LOG_NOTICE, fields, "refused %s for unit %s (role %s)", op->name, r.unit,
+			   role_to_string(r.role));
+		snprintf(err.message, sizeof(err.message),
+			 "unit '%s' has the role %s, which may not call %s", r.unit,
+			 role_to_string(r.role), op->name);
+		reply_error(out, wr.id, wr.id_len, DOCKET_EFORBIDDEN, err.message);
+		wire_request_done(&wr);
+		return 0;
+	}
+	if ((op->flags & DOCKET_OP_WRITE) && d->storage_full) {
+		reply_error(out, wr.id, wr.id_len, DOCKET_ESTORAGEFULL, NULL);
+		wire_request_done(&wr);
+		return 0;
+	}
+
+	q = store_begin_child(batch, &r.txn);
+	if (q < 0) {
+		wire_request_done(&wr);
+		return q;
+	}
+	events_mark(d, &mark);
+	msgpack_sbuffer_clear(out);
+	msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+	r.pk = &pk;
+
+	if (op->flags & DOCKET_OP_WRITE) {
+		digest = args_digest(wr.args);
+		q = idempotency_lookup(&r, digest, out);
+		if (q != 0) {
+			store_abort(r.txn);
+			if (q < 0 && !is_fatal(q))
+				reply_error(out, wr.id, wr.id_len, err.code ? err.code : DOCKET_EINTERNAL,
+					    err.code ? err.message : NULL);
+			wire_request_done(&wr);
+			return q < 0 && is_fatal(q) ? q : 0;
+		}
+	}
+
+	wire_reply_begin(&pk, wr.id, wr.id_len);
+	q = op->handler(&r);
+	if (q >= 0 && store_txn_error(r.txn) < 0)
+		q = store_txn_error(r.txn);
+	if (q < 0) {
+		store_abort(r.txn);
+		events_rollback(d, &mark);
+		if (is_fatal(q)) {
+			wire_request_done(&wr);
+			return q;
+		}
+		if (err.code == 0)
+			snprintf(err.message, sizeof(err.message),
+				 "internal error (%s), nothing was changed: retry; if it persists, "
+				 "see the daemon's log", strerror(-q));
+		reply_error(out, wr.id, wr.id_len, err.code ? err.code : DOCKET_EINTERNAL,
+			    err.message);
+		wire_request_done(&wr);
+		return 0;
+	}
+
+	if (op->flags & DOCKET_OP_WRITE) {
+		q = idempotency_store(&r, digest, out);
+		if (q >= 0)
+			q = store_commit(r.txn);
+		else
+			store_abort(r.txn);
+		if (q < 0) {
+			events_rollback(d, &mark);
+			wire_request_done(&wr);
+			return q;
+		}
+	} else {
+		store_abort(r.txn);
+	}
+	d->requests++;
+	wire_request_done(&wr);
+	return 0;
+}
+
+int request_batch(struct daemon *d, struct request_msg *msgs, size_t n)
+{
+	for (unsigned attempt = 0;; attempt++) {
+		struct store_txn *txn;
+		int64_t now = daemon_now_ms(d);
+		int r = 0;
+
+		r = store_begin(d->store, true, &txn);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < n && r >= 0; i++)
+			r = request_one(d, txn, now, &msgs[i].frames[msgs[i].n_frames - 1],
+					&msgs[i].reply);
+		if (r >= 0) {
+			r = store_commit(txn);
+		} else {
+			store_abort(txn);
+		}
+		if (r >= 0) {
+			d->last_seq = d->next_seq - 1;
+			d->batches++;
+			return 0;
+		}
+
+		/* Nothing of this attempt is kept: no reply, no event leaves. */
+		events_outbox_clear(d);
+		if (r == -EFBIG && attempt < 16) {
+			int g = store_grow(d->store);
+
+			if (g >= 0) {
+				log_info("storage map grown to %llu MiB",
+					 (unsigned long long)(store_map_size(d->store) >> 20));
+				continue;
+			}
+			log_error("storage map is at map_max_mb and full: refusing writes until "
+				  "the operator raises map_max_mb");
+			d->storage_full = true;
+			continue;
+		}
+		if (r == -ENOSPC && !d->storage_full) {
+			log_error("the disk under %s is full: refusing writes, still serving reads",
+				  d->cfg->state_dir);
+			d->storage_full = true;
+			continue;
+		}
+		return r;
+	}
+}
+
+int op_ping(struct request *r)
+{
+	msgpack_pack_map(r->pk, 4);
+	wire_pack_cstr(r->pk, "unit");
+	wire_pack_cstr(r->pk, r->unit);
+	wire_pack_cstr(r->pk, "role");
+	wire_pack_cstr(r->pk, role_to_string(r->role));
+	wire_pack_cstr(r->pk, "version");
+	wire_pack_cstr(r->pk, DOCKET_VERSION);
+	wire_pack_cstr(r->pk, "seq");
+	msgpack_pack_uint64(r->pk, r->d->next_seq - 1);
+	return 0;
+}
+
+int op_status(struct request *r)
+{
+	struct store_info info = {0};
+	uint64_t units = 0;
+
+	(void)store_info(r->d->store, &info);
+	(void)store_count(r->txn, STORE_DB_UNITS, &units);
+	msgpack_pack_map(r->pk, 10);
+	wire_pack_cstr(r->pk, "version");
+	wire_pack_cstr(r->pk, DOCKET_VERSION);
+	wire_pack_cstr(r->pk, "protocol");
+	msgpack_pack_uint32(r->pk, DOCKET_PROTOCOL_VERSION);
+	wire_pack_cstr(r->pk, "uptime_s");
+	msgpack_pack_int64(r->pk, (r->now_ms - r->d->started_ms) / 1000);
+	wire_pack_cstr(r->pk, "seq");
+	msgpack_pack_uint64(r->pk, r->d->next_seq - 1);
+	wire_pack_cstr(r->pk, "units");
+	msgpack_pack_uint64(r->pk, units);
+	wire_pack_cstr(r->pk, "map_size");
+	msgpack_pack_uint64(r->pk, info.map_size);
+	wire_pack_cstr(r->pk, "used_bytes");
+	msgpack_pack_uint64(r->pk, info.used_bytes);
+	wire_pack_cstr(r->pk, "storage_full");
+	if (r->d->storage_full)
+		msgpack_pack_true(r->pk);
+	else
+		msgpack_pack_false(r->pk);
+	wire_pack_cstr(r->pk, "requests");
+	msgpack_pack_uint64(r->pk, r->d->requests);
+	wire_pack_cstr(r->pk, "batches");
+	msgpack_pack_uint64(r->pk, r->d->batches);
+	return 0;
+}

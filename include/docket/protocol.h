@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * docket/protocol.h: the wire protocol in one place.
+ *
+ * Every operation, error code, role, event kind and limit of the protocol is
+ * declared here once, as X-macro tables. The daemon dispatches from them, the
+ * client library and the CLI print help from them, and a test checks
+ * docs/PROTOCOL.md against them so the document cannot drift from the code.
+ *
+ * Never renumber an error code or rename an op or event kind: clients in
+ * other languages match on them. Add new entries at the end.
+ */
+#ifndef DOCKET_PROTOCOL_H
+#define DOCKET_PROTOCOL_H
+
+#include <stdint.h>
+
+#define DOCKET_PROTOCOL_VERSION 1
+
+/* ZAP domain every docket server socket enforces. */
+#define DOCKET_ZAP_DOMAIN "docket"
+
+/*
+ * Limits. A request that exceeds one gets DOCKET_ETOOBIG (or EPROTO for
+ * nesting) and changes nothing.
+ */
+#define DOCKET_MAX_FRAME (256u * 1024u)      /* bytes in one request frame */
+#define DOCKET_TRANSPORT_MAXMSG (1024u * 1024u) /* ZMQ_MAXMSGSIZE: above this the
+                                                 * peer is disconnected unanswered */
+#define DOCKET_MAX_DEPTH 8u                   /* msgpack nesting of a request */
+#define DOCKET_MAX_ELEMENTS 8192u             /* array + map entries in a frame */
+#define DOCKET_MAX_STRING (64u * 1024u)       /* bytes in one str or bin */
+#define DOCKET_MAX_REQUEST_ID 64u             /* bytes in a request id */
+#define DOCKET_MAX_UNIT_ID 32u                /* bytes in a unit id (slug) */
+#define DOCKET_MAX_NAME 200u                  /* bytes in a display name */
+#define DOCKET_MAX_KEYS_PER_UNIT 16u          /* active CURVE keys per unit */
+#define DOCKET_MAX_BATCH 256u                 /* requests in one group commit */
+#define DOCKET_EVENTS_PAGE_MAX 1000u          /* events in one events.since page */
+#define DOCKET_LIST_PAGE_MAX 1000u            /* items in one list page */
+
+/* Roles a unit can have: X(ident, wire name, description) */
+#define DOCKET_ROLES(X)                                                                  \
+	X(OFFICE, "office", "the standing office: runs the group's business")            \
+	X(LEADER, "leader", "a leader of the group: decides and receives escalations")   \
+	X(MEMBER, "member", "a member unit: gives opinions, carries out tasks")          \
+	X(OBSERVER, "observer", "read-only: scripts and dashboards")
+
+enum docket_role {
+#define X(id, name, desc) DOCKET_ROLE_##id,
+	DOCKET_ROLES(X)
+#undef X
+	_DOCKET_ROLE_MAX
+};
+
+/* Bit masks of roles that may call an op. */
+#define DOCKET_R(id) (1u << DOCKET_ROLE_##id)
+#define DOCKET_R_ANY 0xffu
+#define DOCKET_R_OFFICE DOCKET_R(OFFICE)
+
+/*
+ * Error codes: X(number, ident, wire name, default message)
+ *
+ * The message tells a person what to do. The daemon may send a more specific
+ * message; the code and name are what programs match on.
+ */
+#define DOCKET_ERRORS(X)                                                                 \
+	X(1, EPROTO, "EPROTO",                                                            \
+	  "the request is not a valid docket message: send one msgpack map per frame "    \
+	  "with v, op, id and args, as docs/PROTOCOL.md describes")                       \
+	X(2, ETOOBIG, "ETOOBIG",                                                          \
+	  "the request exceeds a protocol limit: send less data (see Limits in "          \
+	  "docs/PROTOCOL.md)")                                                            \
+	X(3, EVERSION, "EVERSION",                                                        \
+	  "unsupported protocol version: upgrade the client or the daemon")              \
+	X(4, EUNKNOWNOP, "EUNKNOWNOP",                                                    \
+	  "unknown operation: see docs/PROTOCOL.md for the list of ops")                 \
+	X(5, EBADARG, "EBADARG", "an argument is missing or invalid: check the op's arguments") \
+	X(6, EUNAUTH, "EUNAUTH",                                                          \
+	  "this key is not registered or has been revoked: ask the office for a key")    \
+	X(7, EFORBIDDEN, "EFORBIDDEN", "your unit's role may not do this")                \
+	X(8, ENOTFOUND, "ENOTFOUND", "no such object: check the id")                      \
+	X(9, EEXISTS, "EEXISTS", "it already exists: choose another id")                 \
+	X(10, EIDREUSED, "EIDREUSED",                                                     \
+	  "this request id was already used for a different request: use a new request id") \
+	X(11, ESTORAGEFULL, "ESTORAGEFULL",                                               \
+	  "the daemon's storage is full and nothing was changed: retry once the operator " \
+	  "has freed disk space")                                                         \
+	X(12, EBUSY, "EBUSY", "the daemon is shutting down: retry in a moment")          \
+	X(13, EINTERNAL, "EINTERNAL",                                                     \
+	  "internal error, nothing was changed: retry; if it persists, see the daemon's log") \
+	X(14, ELIMIT, "ELIMIT", "a limit on stored objects was reached: see the message")
+
+enum docket_error {
+	DOCKET_OK = 0,
+#define X(num, id, name, msg) DOCKET_##id = num,
+	DOCKET_ERRORS(X)
+#undef X
+};
+
+/* Op flags */
+#define DOCKET_OP_READ 0u  /* changes nothing; never stored for idempotency */
+#define DOCKET_OP_WRITE 1u /* changes state: request id is remembered */
+
+/*
+ * Operations: X(wire name, ident, flags, roles allowed, summary)
+ */
+#define DOCKET_OPS(X)                                                                    \
+	X("ping", ping, DOCKET_OP_READ, DOCKET_R_ANY,                                     \
+	  "check the daemon answers; returns your unit, role and the last event seq")    \
+	X("status", status, DOCKET_OP_READ, DOCKET_R_ANY,                                 \
+	  "daemon status: version, uptime, last event seq, counts, storage use")         \
+	X("unit.add", unit_add, DOCKET_OP_WRITE, DOCKET_R_OFFICE,                         \
+	  "register a unit with a role, a display name and its first public key")        \
+	X("unit.list", unit_list, DOCKET_OP_READ, DOCKET_R_ANY, "list units, in id order, paged") \
+	X("unit.show", unit_show, DOCKET_OP_READ, DOCKET_R_ANY, "one unit with its keys")   \
+	X("unit.key.add", unit_key_add, DOCKET_OP_WRITE, DOCKET_R_OFFICE,                 \
+	  "add a CURVE public key to a unit")                                            \
+	X("unit.key.revoke", unit_key_revoke, DOCKET_OP_WRITE, DOCKET_R_OFFICE,           \
+	  "revoke a key: open connections using it are refused from the next request")  \
+	X("events.since", events_since, DOCKET_OP_READ, DOCKET_R_ANY,                     \
+	  "replay stored events with seq >= since, in order, one bounded page")
+
+/*
+ * Event kinds: X(ident, wire name, description). The PUB topic of an event is
+ * "all/<kind>/" plus one copy "unit/<unit>/<kind>/" per unit it is addressed to.
+ */
+#define DOCKET_EVENT_KINDS(X)                                                            \
+	X(UNIT_ADDED, "unit.added", "a unit was registered")                              \
+	X(UNIT_KEY_ADDED, "unit.key.added", "a key was added to a unit")                  \
+	X(UNIT_KEY_REVOKED, "unit.key.revoked", "a unit's key was revoked")
+
+enum docket_event_kind {
+#define X(id, name, desc) DOCKET_EV_##id,
+	DOCKET_EVENT_KINDS(X)
+#undef X
+	_DOCKET_EV_MAX
+};
+
+/* Topic prefixes (see docs/PROTOCOL.md, "Topics") */
+#define DOCKET_TOPIC_ALL "all/"
+#define DOCKET_TOPIC_UNIT "unit/"
+
+#endif

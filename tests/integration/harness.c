@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * harness.c: see harness.h. Paths of the binaries under test come from the
+ * build (DOCKETD_PATH, DOCKET_CLI_PATH).
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int run_wait(const char *const *argv, const char *const *env_extra, char *out,
+		    size_t out_size)
+{
+	int pipefd[2] = {-1, -1}, status;
+	pid_t pid;
+
+	if (out)
+		assert_int_equal(pipe2(pipefd, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		if (out)
+			dup2(pipefd[1], STDOUT_FILENO);
+		else
+			dup2(devnull, STDOUT_FILENO);
+		dup2(devnull, STDIN_FILENO);
+		for (size_t i = 0; env_extra && env_extra[i]; i++)
+			putenv((char *)env_extra[i]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	if (out) {
+		size_t n = 0;
+		ssize_t k;
+
+		close(pipefd[1]);
+		while (n + 1 < out_size && (k = read(pipefd[0], out + n, out_size - 1 - n)) > 0)
+			n += (size_t)k;
+		out[n] = '\0';
+		/* Drain anything beyond the buffer so the child never blocks. */
+		char sink[4096];
+		while (read(pipefd[0], sink, sizeof(sink)) > 0)
+			;
+		close(pipefd[0]);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool harness_wait_notify(struct harness *h, const char *want, int timeout_ms)
+{
+	int64_t deadline = mono_ms() + timeout_ms;
+	char buf[4096];
+
+	for (;;) {
+		int64_t left = deadline - mono_ms();
+		struct pollfd p = {.fd = h->notify_fd, .events = POLLIN};
+		ssize_t n;
+
+		if (left <= 0)
+			return false;
+		if (poll(&p, 1, (int)left) <= 0)
+			continue;
+		n = recv(h->notify_fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		if (strstr(buf, want))
+			return true;
+	}
+}
+
+static void spawn(struct harness *h)
+{
+	char notify_env[400];
+	pid_t pid;
+
+	snprintf(notify_env, sizeof(notify_env), "NOTIFY_SOCKET=%s", h->notify_path);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *argv[] = {DOCKETD_PATH, "--config", h->config_path, NULL};
+		int devnull = open("/dev/null", O_RDWR);
+
+		dup2(devnull, STDIN_FILENO);
+		if (!getenv("HARNESS_VERBOSE"))
+			dup2(devnull, STDERR_FILENO);
+		putenv(notify_env);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	h->pid = pid;
+	if (!harness_wait_notify(h, "READY=1", 20000)) {
+		kill(h->pid, SIGKILL);
+		waitpid(h->pid, NULL, 0);
+		h->pid = 0;
+		fail_msg("docketd did not report READY=1 within 20 s");
+	}
+}
+
+void harness_start(struct harness *h, const char *extra_config)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *tmp = getenv("TMPDIR");
+	FILE *f;
+	int status;
+
+	memset(h, 0, sizeof(*h));
+	snprintf(h->dir, sizeof(h->dir), "%s/docket-test-XXXXXX", tmp ? tmp : "/tmp");
+	assert_non_null(mkdtemp(h->dir));
+	/* init creates state/ itself; the notify socket and config live beside it. */
+	snprintf(h->notify_path, sizeof(h->notify_path), "%s/notify", h->dir);
+	snprintf(h->config_path, sizeof(h->config_path), "%s/docketd.yaml", h->dir);
+	snprintf(h->endpoint, sizeof(h->endpoint), "ipc://%s/state/docket.sock", h->dir);
+	snprintf(h->events_endpoint, sizeof(h->events_endpoint), "ipc://%s/state/events.sock",
+		 h->dir);
+	snprintf(h->server_pub, sizeof(h->server_pub), "%s/state/keys/server.key.pub", h->dir);
+	snprintf(h->office_key, sizeof(h->office_key), "%s/state/keys/office.key", h->dir);
+
+	f = fopen(h->config_path, "we");
+	assert_non_null(f);
+	fprintf(f, "state_dir: %s/state\nlog_level: %s\n%s", h->dir,
+		getenv("HARNESS_VERBOSE") ? "debug" : "notice", extra_config ? extra_config : "");
+	fclose(f);
+
+	{
+		const char *argv[] = {DOCKETD_PATH, "--config", h->config_path, "init",
+				      "--state-dir", NULL, NULL};
+		char state[300];
+
+		snprintf(state, sizeof(state), "%s/state", h->dir);
+		argv[5] = state;
+		status = run_wait(argv, NULL, NULL, 0);
+		assert_int_equal(status, 0);
+	}
+
+	h->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(h->notify_fd >= 0);
+	assert_true(strlen(h->notify_path) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, h->notify_path, strlen(h->notify_path) + 1);
+	assert_int_equal(bind(h->notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	spawn(h);
+}
+
+void harness_restart(struct harness *h)
+{
+	assert_int_equal(h->pid, 0);
+	spawn(h);
+}
+
+int harness_stop(struct harness *h)
+{
+	int status;
+
+	assert_true(h->pid > 0);
+	assert_int_equal(kill(h->pid, SIGTERM), 0);
+	assert_true(harness_wait_notify(h, "STOPPING=1", 20000));
+	assert_int_equal(waitpid(h->pid, &status, 0), h->pid);
+	h->pid = 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void harness_kill9(struct harness *h)
+{
+	assert_true(h->pid > 0);
+	kill(h->pid, SIGKILL);
+	waitpid(h->pid, NULL, 0);
+	h->pid = 0;
+}
+
+void harness_destroy(struct harness *h)
+{
+	char cmd[400];
+
+	if (h->pid > 0) {
+		kill(h->pid, SIGKILL);
+		waitpid(h->pid, NULL, 0);
+		h->pid = 0;
+	}
+	if (h->notify_fd > 0)
+		close(h->notify_fd);
+	if (h->dir[0] && !getenv("HARNESS_KEEP")) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
+		(void)!system(cmd);
+	}
+}
+
+docket_client *harness_connect(struct harness *h, const char *key_path, int timeout_ms,
+			       int attempts)
+{
+	struct docket_options o = {
+		.endpoint = h->endpoint,
+		.events_endpoint = h->events_endpoint,
+		.server_key_path = h->server_pub,
+		.key_path = key_path ? key_path : h->office_key,
+		.timeout_ms = timeout_ms,
+		.attempts = attempts,
+	};
+	docket_client *c = NULL;
+
+	assert_int_equal(docket_connect(&o, &c), 0);
+	assert_non_null(c);
+	return c;
+}
+
+int harness_call_strs(docket_client *c, const char *op, const char *request_id,
+		      docket_reply **ret, ...)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	const char *k[16], *v[16];
+	size_t n = 0;
+	va_list ap;
+	int r;
+
+	va_start(ap, ret);
+	while (n < 16 && (k[n] = va_arg(ap, const char *)) != NULL) {
+		v[n] = va_arg(ap, const char *);
+		n++;
+	}
+	va_end(ap);
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, n);
+	for (size_t i = 0; i < n; i++) {
+		msgpack_pack_str_with_body(&pk, k[i], strlen(k[i]));
+		msgpack_pack_str_with_body(&pk, v[i], strlen(v[i]));
+	}
+	r = docket_call(c, op, sb.data, sb.size, request_id, ret);
+	msgpack_sbuffer_destroy(&sb);
+	return r;
+}
+
+void harness_add_unit(struct harness *h, docket_client *office, const char *id,
+		      const char *role, char *ret_key_path, size_t size)
+{
+	struct docket_keypair kp;
+	docket_reply *rep = NULL;
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/%s.key", h->dir, id);
+	assert_int_equal(docket_keygen(path, &kp), 0);
+	assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", id, "name", id,
+					   "role", role, "key", kp.public_key, NULL),
+			 0);
+	docket_reply_free(rep);
+	if (ret_key_path)
+		snprintf(ret_key_path, size, "%s", path);
+}
+
+int harness_cli(struct harness *h, const char *key_path, char *out, size_t out_size,
+		const char *const *argv)
+{
+	char e1[400], e2[400], e3[400], e4[400];
+	const char *env[] = {e1, e2, e3, e4, NULL};
+	const char *full[32];
+	size_t n = 0;
+
+	snprintf(e1, sizeof(e1), "DOCKET_ENDPOINT=%s", h->endpoint);
+	snprintf(e2, sizeof(e2), "DOCKET_EVENTS=%s", h->events_endpoint);
+	snprintf(e3, sizeof(e3), "DOCKET_SERVER_KEY=%s", h->server_pub);
+	snprintf(e4, sizeof(e4), "DOCKET_KEY=%s", key_path ? key_path : h->office_key);
+	full[n++] = DOCKET_CLI_PATH;
+	for (size_t i = 0; argv[i] && n < 31; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	return run_wait(full, env, out, out_size);
+}
+
+uint64_t harness_last_seq(docket_client *c)
+{
+	docket_reply *rep = NULL;
+	const msgpack_object *seq;
+	uint64_t v;
+
+	assert_int_equal(docket_call(c, "ping", NULL, 0, NULL, &rep), 0);
+	seq = docket_map_get(&rep->result, "seq");
+	assert_non_null(seq);
+	v = seq->via.u64;
+	docket_reply_free(rep);
+	return v;
+}

@@ -1,0 +1,476 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_daemon.c: the foundation's promises, against a real docketd:
+ * authentication, authorisation, idempotency, durability across kill -9,
+ * event replay, and a clean stop.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+static int setup(void **state)
+{
+	struct harness *h = calloc(1, sizeof(*h));
+
+	harness_start(h, NULL);
+	*state = h;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct harness *h = *state;
+
+	harness_destroy(h);
+	free(h);
+	return 0;
+}
+
+static const msgpack_object *get(const msgpack_object *o, const char *k)
+{
+	const msgpack_object *v = docket_map_get(o, k);
+
+	if (!v)
+		fail_msg("reply has no '%s'", k);
+	return v;
+}
+
+static bool str_is(const msgpack_object *o, const char *s)
+{
+	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
+	       memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+}
+
+/* Every stored event, checked contiguous from 1; returns the count. */
+static uint64_t replay_all_contiguous(docket_client *c)
+{
+	uint64_t since = 1, expect = 1;
+
+	for (;;) {
+		msgpack_sbuffer sb;
+		msgpack_packer pk;
+		docket_reply *rep = NULL;
+		const msgpack_object *evs, *next, *last;
+
+		msgpack_sbuffer_init(&sb);
+		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+		msgpack_pack_map(&pk, 1);
+		msgpack_pack_str_with_body(&pk, "since", 5);
+		msgpack_pack_uint64(&pk, since);
+		assert_int_equal(docket_call(c, "events.since", sb.data, sb.size, NULL, &rep), 0);
+		msgpack_sbuffer_destroy(&sb);
+		evs = get(&rep->result, "events");
+		next = get(&rep->result, "next");
+		last = get(&rep->result, "last");
+		for (uint32_t i = 0; i < evs->via.array.size; i++) {
+			const msgpack_object *seq = get(&evs->via.array.ptr[i], "seq");
+
+			assert_int_equal(seq->via.u64, expect);
+			expect++;
+		}
+		since = next->via.u64;
+		if (evs->via.array.size == 0 || since > last->via.u64) {
+			assert_int_equal(expect - 1, last->via.u64);
+			docket_reply_free(rep);
+			return expect - 1;
+		}
+		docket_reply_free(rep);
+	}
+}
+
+static void office_pings_as_itself(void **state)
+{
+	struct harness *h = *state;
+	docket_client *c = harness_connect(h, NULL, 5000, 1);
+	docket_reply *rep = NULL;
+
+	assert_int_equal(docket_call(c, "ping", NULL, 0, NULL, &rep), 0);
+	assert_true(str_is(get(&rep->result, "unit"), "office"));
+	assert_true(str_is(get(&rep->result, "role"), "office"));
+	docket_reply_free(rep);
+	docket_close(c);
+}
+
+static void unknown_key_gets_no_service(void **state)
+{
+	struct harness *h = *state;
+	struct docket_keypair kp;
+	char path[400];
+	docket_client *office = harness_connect(h, NULL, 5000, 1), *stranger;
+	docket_reply *rep = NULL;
+	uint64_t before = harness_last_seq(office);
+	int r;
+
+	snprintf(path, sizeof(path), "%s/stranger.key", h->dir);
+	assert_int_equal(docket_keygen(path, &kp), 0);
+	stranger = harness_connect(h, path, 1500, 1);
+	r = harness_call_strs(stranger, "unit.add", NULL, &rep, "id", "intruder", "name", "x",
+			      "role", "office", NULL);
+	assert_true(r == -DOCKET_EUNAUTH || r == -ETIMEDOUT);
+	assert_null(rep);
+	assert_int_equal(harness_last_seq(office), before);
+	docket_close(stranger);
+	docket_close(office);
+}
+
+static void revoked_key_is_refused_on_an_open_connection(void **state)
+{
+	struct harness *h = *state;
+	docket_client *office = harness_connect(h, NULL, 5000, 1), *fin;
+	struct docket_keypair kp;
+	docket_reply *rep = NULL;
+	char key[400];
+
+	harness_add_unit(h, office, "finance", "member", key, sizeof(key));
+	fin = harness_connect(h, key, 2000, 1);
+	assert_int_equal(docket_call(fin, "ping", NULL, 0, NULL, &rep), 0);
+	assert_true(str_is(get(&rep->result, "unit"), "finance"));
+	rep = docket_reply_free(rep);
+
+	assert_int_equal(docket_key_load(key, &kp), 0);
+	assert_int_equal(harness_call_strs(office, "unit.key.revoke", NULL, &rep, "key",
+					   kp.public_key, "reason", "device lost", NULL),
+			 0);
+	rep = docket_reply_free(rep);
+
+	/* Same connection, next request: refused. */
+	assert_int_equal(docket_call(fin, "ping", NULL, 0, NULL, &rep), -DOCKET_EUNAUTH);
+	assert_null(rep);
+	docket_close(fin);
+	docket_close(office);
+}
+
+static void member_cannot_add_units(void **state)
+{
+	struct harness *h = *state;
+	docket_client *office = harness_connect(h, NULL, 5000, 1), *edu;
+	docket_reply *rep = NULL;
+	char key[400];
+	uint64_t before;
+
+	harness_add_unit(h, office, "education", "member", key, sizeof(key));
+	before = harness_last_seq(office);
+	edu = harness_connect(h, key, 5000, 1);
+	assert_int_equal(harness_call_strs(edu, "unit.add", NULL, &rep, "id", "fake", "name",
+					   "Fake office", "role", "office", NULL),
+			 -DOCKET_EFORBIDDEN);
+	assert_non_null(strstr(docket_last_error(edu), "member"));
+	assert_string_equal(docket_last_error_name(edu), "EFORBIDDEN");
+	assert_int_equal(harness_last_seq(office), before);
+	docket_close(edu);
+	docket_close(office);
+}
+
+static void bad_arguments_get_a_clear_error_and_write_nothing(void **state)
+{
+	struct harness *h = *state;
+	docket_client *office = harness_connect(h, NULL, 5000, 1);
+	docket_reply *rep = NULL;
+	uint64_t before = harness_last_seq(office);
+
+	assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", "Bad Id!",
+					   "name", "x", "role", "member", NULL),
+			 -DOCKET_EBADARG);
+	assert_non_null(strstr(docket_last_error(office), "'id'"));
+	assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", "ok", "name",
+					   "x", "role", "chief", NULL),
+			 -DOCKET_EBADARG);
+	assert_non_null(strstr(docket_last_error(office), "role"));
+	assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", "ok", "name",
+					   "x", "role", "member", "colour", "red", NULL),
+			 -DOCKET_EBADARG);
+	assert_int_equal(harness_call_strs(office, "no.such.op", NULL, &rep, NULL),
+			 -DOCKET_EUNKNOWNOP);
+	assert_int_equal(harness_last_seq(office), before);
+	docket_close(office);
+}
+
+static void retry_with_same_request_id_acts_once(void **state)
+{
+	struct harness *h = *state;
+	docket_client *office = harness_connect(h, NULL, 5000, 1);
+	docket_reply *a = NULL, *b = NULL;
+	uint64_t before = harness_last_seq(office);
+	msgpack_sbuffer sa, sbb;
+
+	assert_int_equal(harness_call_strs(office, "unit.add", "retry-1", &a, "id", "health",
+					   "name", "Municipal Health Commission", "role", "member",
+					   NULL),
+			 0);
+	assert_int_equal(harness_call_strs(office, "unit.add", "retry-1", &b, "id", "health",
+					   "name", "Municipal Health Commission", "role", "member",
+					   NULL),
+			 0);
+	/* The same reply, and one event (unit.added) for the two calls. */
+	msgpack_sbuffer_init(&sa);
+	msgpack_sbuffer_init(&sbb);
+	{
+		msgpack_packer p1, p2;
+
+		msgpack_packer_init(&p1, &sa, msgpack_sbuffer_write);
+		msgpack_packer_init(&p2, &sbb, msgpack_sbuffer_write);
+		msgpack_pack_object(&p1, a->result);
+		msgpack_pack_object(&p2, b->result);
+	}
+	assert_int_equal(sa.size, sbb.size);
+	assert_memory_equal(sa.data, sbb.data, sa.size);
+	msgpack_sbuffer_destroy(&sa);
+	msgpack_sbuffer_destroy(&sbb);
+	assert_int_equal(harness_last_seq(office), before + 1);
+	docket_reply_free(a);
+	docket_reply_free(b);
+
+	/* The same id for a different request is refused. */
+	a = NULL;
+	assert_int_equal(harness_call_strs(office, "unit.add", "retry-1", &a, "id", "housing",
+					   "name", "Housing Bureau", "role", "member", NULL),
+			 -DOCKET_EIDREUSED);
+	assert_int_equal(harness_last_seq(office), before + 1);
+	docket_close(office);
+}
+
+static void sigterm_reports_stopping_and_exits_zero(void **state)
+{
+	struct harness *h = *state;
+
+	assert_int_equal(harness_stop(h), 0);
+}
+
+/*
+ * kill -9 in the middle of a stream of writes from several clients, 20
+ * times: every acknowledged write is there afterwards and the event seqs
+ * stay contiguous.
+ */
+#define WRITERS 4
+#define ROUNDS 20
+
+struct writer {
+	struct harness *h;
+	int index;
+	int round;
+	atomic_int *acked_total;
+	atomic_bool *stop;
+	atomic_int *running;
+	char acked[4096][DOCKET_MAX_UNIT_ID + 1];
+	int n_acked;
+};
+
+static void *writer_main(void *p)
+{
+	struct writer *w = p;
+	docket_client *c = harness_connect(w->h, NULL, 400, 1);
+
+	for (int i = 0; !atomic_load(w->stop) && w->n_acked < 4096; i++) {
+		char id[DOCKET_MAX_UNIT_ID + 1];
+		docket_reply *rep = NULL;
+
+		snprintf(id, sizeof(id), "w%d-r%d-%d", w->index, w->round, i);
+		if (harness_call_strs(c, "unit.add", NULL, &rep, "id", id, "name", id, "role",
+				      "observer", NULL) == 0) {
+			snprintf(w->acked[w->n_acked++], sizeof(w->acked[0]), "%s", id);
+			atomic_fetch_add(w->acked_total, 1);
+			docket_reply_free(rep);
+		} else {
+			break; /* the daemon is gone */
+		}
+	}
+	docket_close(c);
+	atomic_fetch_sub(w->running, 1);
+	return NULL;
+}
+
+static void kill9_during_writes_loses_no_acknowledged_write(void **state)
+{
+	struct harness *h = *state;
+	static struct writer w[WRITERS];
+	unsigned seed = 12345;
+
+	for (int round = 0; round < ROUNDS; round++) {
+		atomic_int acked_total = 0;
+		atomic_bool stop = false;
+		atomic_int running = WRITERS;
+		pthread_t t[WRITERS];
+		int target = 20 + (int)(rand_r(&seed) % 200);
+		docket_client *office;
+
+		for (int i = 0; i < WRITERS; i++) {
+			memset(&w[i], 0, sizeof(w[i]));
+			w[i] = (struct writer){.h = h, .index = i, .round = round,
+					       .acked_total = &acked_total, .stop = &stop,
+					       .running = &running};
+			assert_int_equal(pthread_create(&t[i], NULL, writer_main, &w[i]), 0);
+		}
+		/* Wait for acknowledgements, not for time: kill once `target`
+		 * writes were acknowledged (or the writers ended). */
+		{
+			office = harness_connect(h, NULL, 5000, 1);
+			while (atomic_load(&acked_total) < target && atomic_load(&running) > 0) {
+				(void)harness_last_seq(office); /* a round trip; no sleep */
+			}
+			docket_close(office);
+		}
+		harness_kill9(h);
+		atomic_store(&stop, true);
+		for (int i = 0; i < WRITERS; i++)
+			pthread_join(t[i], NULL);
+
+		harness_restart(h);
+		office = harness_connect(h, NULL, 5000, 1);
+		for (int i = 0; i < WRITERS; i++) {
+			for (int k = 0; k < w[i].n_acked; k++) {
+				docket_reply *rep = NULL;
+
+				if (harness_call_strs(office, "unit.show", NULL, &rep, "id",
+						      w[i].acked[k], NULL) != 0)
+					fail_msg("round %d: acknowledged unit %s is lost", round,
+						 w[i].acked[k]);
+				docket_reply_free(rep);
+			}
+		}
+		replay_all_contiguous(office);
+		docket_close(office);
+	}
+}
+
+/* Subscribers: one offline while events happen, one dropped at the HWM. */
+static void offline_subscriber_catches_up_from_its_cursor(void **state)
+{
+	struct harness *h = *state;
+	docket_client *office = harness_connect(h, NULL, 5000, 1), *sub;
+	uint64_t last, cursor = 0;
+	docket_event *ev = NULL;
+	char id[64];
+
+	for (int i = 0; i < 300; i++) {
+		docket_reply *rep = NULL;
+
+		snprintf(id, sizeof(id), "unit-%d", i);
+		assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", id,
+						   "name", id, "role", "observer", NULL),
+				 0);
+		docket_reply_free(rep);
+	}
+	last = harness_last_seq(office);
+
+	sub = harness_connect(h, NULL, 5000, 1);
+	assert_int_equal(docket_subscribe(sub, NULL, 0, 0), 0);
+	while (cursor < last) {
+		assert_int_equal(docket_next_event(sub, 10000, &ev), 1);
+		assert_int_equal(ev->seq, cursor + 1);
+		cursor = ev->seq;
+		ev = docket_event_free(ev);
+	}
+	/* Then live events keep coming in order. */
+	for (int i = 0; i < 50; i++) {
+		docket_reply *rep = NULL;
+
+		snprintf(id, sizeof(id), "live-%d", i);
+		assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", id,
+						   "name", id, "role", "observer", NULL),
+				 0);
+		docket_reply_free(rep);
+	}
+	last = harness_last_seq(office);
+	while (cursor < last) {
+		assert_int_equal(docket_next_event(sub, 10000, &ev), 1);
+		assert_int_equal(ev->seq, cursor + 1);
+		cursor = ev->seq;
+		ev = docket_event_free(ev);
+	}
+	assert_int_equal(docket_cursor(sub), last);
+	docket_close(sub);
+	docket_close(office);
+}
+
+static int setup_small_hwm(void **state)
+{
+	struct harness *h = calloc(1, sizeof(*h));
+
+	harness_start(h, "events_hwm: 100\n");
+	*state = h;
+	return 0;
+}
+
+static void subscriber_dropped_at_the_hwm_fills_the_gap(void **state)
+{
+	struct harness *h = *state;
+	docket_client *office = harness_connect(h, NULL, 5000, 1), *sub;
+	docket_event *ev = NULL;
+	uint64_t start, last, cursor;
+	char id[64];
+
+	start = harness_last_seq(office);
+	sub = harness_connect(h, NULL, 5000, 1);
+	assert_int_equal(docket_subscribe(sub, NULL, 0, start), 0);
+	/* Read one live event so the subscription is known to be in place. */
+	{
+		docket_reply *rep = NULL;
+
+		assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", "first",
+						   "name", "first", "role", "observer", NULL),
+				 0);
+		docket_reply_free(rep);
+		assert_int_equal(docket_next_event(sub, 10000, &ev), 1);
+		assert_int_equal(ev->seq, start + 1);
+		ev = docket_event_free(ev);
+	}
+	/* 5,000 events while the subscriber does not read: more than the PUB
+	 * high-water mark, the SUB queue and the socket buffers hold together. */
+	for (int i = 0; i < 5000; i++) {
+		docket_reply *rep = NULL;
+
+		snprintf(id, sizeof(id), "burst-%d", i);
+		assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", id,
+						   "name", id, "role", "observer", NULL),
+				 0);
+		docket_reply_free(rep);
+	}
+	last = harness_last_seq(office);
+	cursor = start + 1;
+	while (cursor < last) {
+		assert_int_equal(docket_next_event(sub, 10000, &ev), 1);
+		assert_int_equal(ev->seq, cursor + 1);
+		cursor = ev->seq;
+		ev = docket_event_free(ev);
+	}
+	assert_int_equal(replay_all_contiguous(office), last);
+	docket_close(sub);
+	docket_close(office);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(office_pings_as_itself, setup, teardown),
+		cmocka_unit_test_setup_teardown(unknown_key_gets_no_service, setup, teardown),
+		cmocka_unit_test_setup_teardown(revoked_key_is_refused_on_an_open_connection,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(member_cannot_add_units, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_arguments_get_a_clear_error_and_write_nothing,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(retry_with_same_request_id_acts_once, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(sigterm_reports_stopping_and_exits_zero, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(offline_subscriber_catches_up_from_its_cursor,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(subscriber_dropped_at_the_hwm_fills_the_gap,
+						setup_small_hwm, teardown),
+		cmocka_unit_test_setup_teardown(kill9_during_writes_loses_no_acknowledged_write,
+						setup, teardown),
+	};
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
