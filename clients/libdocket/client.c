@@ -22,7 +22,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -43,6 +45,17 @@
  * handshake; only a repeated one (libzmq reconnects every 100 ms) means the
  * handshake itself is refused. */
 #define NO_DETAIL_FAILURES_MAX 3
+/*
+ * A new subscription reaches the publisher asynchronously, so events
+ * published just after docket_subscribe() may pass it by, and nothing shows
+ * the loss until the next event or heartbeat. Until the first message
+ * arrives on the SUB socket (which proves the subscription is in place), an
+ * idle subscriber asks for replay at growing intervals, a bounded number of
+ * times.
+ */
+#define PROBE_FIRST_MS 50
+#define PROBE_MAX_MS 1000
+#define PROBES_MAX 20
 
 #define MSG_UNAUTH                                                                         \
 	"the daemon refused this key: it is not registered, or it was revoked (ask the "  \
@@ -68,6 +81,7 @@ struct pending {
 
 struct docket_client {
 	void *ctx;
+	bool own_ctx; /* ctx was made by docket_connect and is terminated by docket_close */
 	void *req;
 	struct monitor req_mon;
 	char *endpoint;
@@ -88,6 +102,10 @@ struct docket_client {
 	uint64_t known_last; /* highest seq known to exist (full subscriptions) */
 	bool replay_active;  /* narrow subscriptions: catching up from the cursor */
 	uint64_t replay_next;
+	bool confirmed;      /* a message came on SUB: the subscription is in place */
+	int probes;          /* replays asked for while not confirmed */
+	int probe_ms;
+	int64_t probe_at;
 	struct pending pending;
 };
 
@@ -270,7 +288,12 @@ static int monitor_start(docket_client *c, void *s, const char *what, int events
 {
 	int linger = 0;
 
-	snprintf(m->endpoint, sizeof(m->endpoint), "inproc://docket-mon-%s-%p", what, (void *)c);
+	/* A counter, not the client's address: a new client may get the address
+	 * of a closed one whose inproc endpoint a shared context still holds. */
+	static atomic_ulong monitors;
+
+	snprintf(m->endpoint, sizeof(m->endpoint), "inproc://docket-mon-%s-%d-%lu", what,
+		 (int)getpid(), atomic_fetch_add(&monitors, 1));
 	if (zmq_socket_monitor(s, m->endpoint, events) < 0)
 		return -errno;
 	m->pair = zmq_socket(c->ctx, ZMQ_PAIR);
@@ -498,12 +521,17 @@ int docket_connect(const struct docket_options *opts, docket_client **ret)
 		goto fail;
 	}
 
-	c->ctx = zmq_ctx_new();
-	if (!c->ctx) {
-		r = -errno;
-		goto fail;
+	if (opts->zmq_context) {
+		c->ctx = opts->zmq_context; /* the application's: never terminated here */
+	} else {
+		c->ctx = zmq_ctx_new();
+		if (!c->ctx) {
+			r = -errno;
+			goto fail;
+		}
+		c->own_ctx = true;
+		(void)zmq_ctx_set(c->ctx, ZMQ_BLOCKY, 0);
 	}
-	(void)zmq_ctx_set(c->ctx, ZMQ_BLOCKY, 0);
 	r = socket_new(c, ZMQ_DEALER, &c->req);
 	if (r < 0)
 		goto fail;
@@ -556,7 +584,7 @@ docket_client *docket_close(docket_client *c)
 	monitor_stop(c->req, &c->req_mon);
 	if (c->req)
 		zmq_close(c->req);
-	if (c->ctx)
+	if (c->ctx && c->own_ctx)
 		zmq_ctx_term(c->ctx);
 	explicit_bzero(&c->own, sizeof(c->own));
 	free(c->endpoint);
@@ -591,12 +619,24 @@ static bool is_request_id(const char *id)
 	return true;
 }
 
+/*
+ * A request id: 48 bits of wall-clock milliseconds, then 80 random bits, in
+ * hex (the layout of a UUIDv7). Ids a unit sends sort by time, so the
+ * daemon's idempotency records of a unit are appended at the end of its key
+ * range instead of dirtying a random B-tree page per request.
+ */
 static int request_id_new(char ret[33])
 {
 	static const char hex[] = "0123456789abcdef";
+	struct timespec ts;
+	uint64_t ms;
 	uint8_t b[16];
-	size_t got = 0;
+	size_t got = 6;
 
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	for (int i = 0; i < 6; i++)
+		b[i] = (uint8_t)(ms >> (8 * (5 - i)));
 	while (got < sizeof(b)) {
 		ssize_t k = getrandom(b + got, sizeof(b) - got, 0);
 
@@ -738,6 +778,9 @@ static int reply_recv(docket_client *c, const char *id, msgpack_unpacked *ret)
 	return -(int)code;
 }
 
+/* How long a request waits on its socket alone before also watching the monitor. */
+#define REQUEST_FAST_MS 100
+
 static int request(docket_client *c, const msgpack_sbuffer *frame, const char *id,
 		   msgpack_unpacked *ret)
 {
@@ -764,12 +807,21 @@ static int request(docket_client *c, const msgpack_sbuffer *frame, const char *i
 				{.socket = c->req, .events = ZMQ_POLLIN},
 				{.socket = c->req_mon.pair, .events = ZMQ_POLLIN},
 			};
-			int64_t left = deadline - now_ms();
-			int n;
+			int64_t now = now_ms(), left = deadline - now;
+			int n, n_items = c->req_mon.pair ? 2 : 1;
 
 			if (left <= 0)
 				break;
-			n = zmq_poll(items, c->req_mon.pair ? 2 : 1, (long)left);
+			/* Fast path: a healthy daemon answers well within the first
+			 * REQUEST_FAST_MS, so wait on the request socket alone; only
+			 * then watch the handshake monitor too (a refused key is
+			 * still reported within REQUEST_FAST_MS). */
+			if (now < deadline - c->timeout_ms + REQUEST_FAST_MS) {
+				n_items = 1;
+				if (left > REQUEST_FAST_MS)
+					left = deadline - c->timeout_ms + REQUEST_FAST_MS - now;
+			}
+			n = zmq_poll(items, n_items, (long)left);
 			if (n < 0) {
 				if (errno == EINTR)
 					return fail(c, -EINTR, "interrupted while waiting for %s",
@@ -782,7 +834,7 @@ static int request(docket_client *c, const msgpack_sbuffer *frame, const char *i
 				if (r != 1)
 					return r;
 			}
-			if (items[1].revents & ZMQ_POLLIN) {
+			if (n_items > 1 && (items[1].revents & ZMQ_POLLIN)) {
 				r = monitor_check(c, &c->req_mon, c->endpoint, &hs);
 				if (r < 0)
 					return r;
@@ -1220,6 +1272,14 @@ static int sub_recv(docket_client *c)
 	r = frame_unpack(c, body, hb ? "heartbeat" : "event", &up);
 	if (r < 0)
 		return r;
+	if (!c->confirmed) {
+		/* Whatever was published between the replay and this message
+		 * passed us by: narrow subscriptions replay that window (full
+		 * ones see it as a gap). */
+		c->confirmed = true;
+		if (!c->full)
+			c->replay_active = true;
+	}
 	if (hb) {
 		uint64_t seq;
 
@@ -1296,6 +1356,10 @@ int docket_subscribe(docket_client *c, const char *const *topics, size_t n_topic
 	}
 	c->cursor = cursor;
 	c->known_last = cursor;
+	c->confirmed = false;
+	c->probes = 0;
+	c->probe_ms = PROBE_FIRST_MS;
+	c->probe_at = now_ms() + PROBE_FIRST_MS;
 
 	r = socket_new(c, ZMQ_SUB, &c->sub);
 	if (r < 0) {
@@ -1373,6 +1437,23 @@ int docket_subscribe(docket_client *c, const char *const *topics, size_t n_topic
 	return 0;
 }
 
+/* While the subscription is not confirmed: ask for what may have passed by. */
+static int probe(docket_client *c)
+{
+	uint64_t next, last;
+
+	c->probes++;
+	c->probe_ms = c->probe_ms * 2 > PROBE_MAX_MS ? PROBE_MAX_MS : c->probe_ms * 2;
+	c->probe_at = now_ms() + c->probe_ms;
+	if (c->probes >= PROBES_MAX)
+		c->confirmed = true; /* long past any subscription delay */
+	if (!c->full) {
+		c->replay_active = true;
+		return 0;
+	}
+	return replay_page(c, c->cursor + 1, DOCKET_EVENTS_PAGE_MAX, &next, &last);
+}
+
 int docket_next_event(docket_client *c, int timeout_ms, docket_event **ret)
 {
 	int64_t deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : 0;
@@ -1418,18 +1499,30 @@ int docket_next_event(docket_client *c, int timeout_ms, docket_event **ret)
 				break;
 		}
 
-		/* Nothing to hand out: wait for the SUB socket. */
+		/* Nothing to hand out. */
+		if (!c->confirmed && now_ms() >= c->probe_at) {
+			r = probe(c);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		/* Wait for the SUB socket (or the next probe). */
 		{
 			zmq_pollitem_t item = {.socket = c->sub, .events = ZMQ_POLLIN};
+			int64_t now = now_ms();
 			long wait = -1;
 			int n;
 
 			if (timeout_ms >= 0) {
-				int64_t left = deadline - now_ms();
-
-				if (left <= 0)
+				if (deadline - now <= 0)
 					return 0;
-				wait = (long)left;
+				wait = (long)(deadline - now);
+			}
+			if (!c->confirmed) {
+				long until_probe = (long)(c->probe_at > now ? c->probe_at - now : 0);
+
+				if (wait < 0 || until_probe < wait)
+					wait = until_probe;
 			}
 			n = zmq_poll(&item, 1, wait);
 			if (n < 0) {
@@ -1438,7 +1531,7 @@ int docket_next_event(docket_client *c, int timeout_ms, docket_event **ret)
 				return fail(c, -errno, "cannot wait for events: %s",
 					    zmq_strerror(errno));
 			}
-			if (n == 0)
+			if (n == 0 && timeout_ms >= 0 && now_ms() >= deadline)
 				return 0;
 		}
 	}
