@@ -36,8 +36,9 @@
 
 /* Disk space below which a write failure counts as "disk full". */
 #define LOOP_DISK_FREE_MIN (16u << 20)
-/* Request ids pruned per maintenance pass, so a pass stays short. */
-#define LOOP_PRUNE_MAX 5000
+/* Request ids looked at, and at most deleted, per maintenance pass. */
+#define LOOP_PRUNE_MAX 20000
+#define LOOP_PRUNE_BATCH 5000
 
 struct loop {
 	struct daemon d;
@@ -45,6 +46,8 @@ struct loop {
 	size_t batch_max;
 	int lock_fd;
 	bool map_exhausted;
+	uint8_t prune_pos[STORE_MAX_KEY]; /* where the next pruning pass resumes */
+	size_t prune_pos_len;
 };
 
 int64_t daemon_now_ms(const struct daemon *d)
@@ -117,41 +120,52 @@ static bool loop_has_input(void *sock)
 	return zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) == 0 && (events & ZMQ_POLLIN);
 }
 
-static void loop_pump(struct loop *l)
+/* Receive ready requests into l->msgs[have..batch_max); returns the new count. */
+static size_t loop_fill(void *userdata, size_t have)
 {
-	struct daemon *d = &l->d;
-	size_t n = 0;
-	int r;
+	struct loop *l = userdata;
 
-	while (n < l->batch_max) {
-		r = loop_recv(d, &l->msgs[n]);
+	while (have < l->batch_max) {
+		int r = loop_recv(&l->d, &l->msgs[have]);
+
 		if (r == 0)
 			break;
 		if (r == 1) {
-			msgpack_sbuffer_clear(&l->msgs[n].reply);
-			n++;
+			msgpack_sbuffer_clear(&l->msgs[have].reply);
+			have++;
 		}
 	}
+	return have;
+}
+
+static void loop_close_frames(struct loop *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (int f = 0; f < l->msgs[i].n_frames; f++)
+			zmq_msg_close(&l->msgs[i].frames[f]);
+}
+
+static void loop_pump(struct loop *l)
+{
+	struct daemon *d = &l->d;
+	size_t n = loop_fill(l, 0);
+	int r;
 
 	if (n > 0) {
-		r = request_batch(d, l->msgs, n);
+		r = request_batch(d, l->msgs, &n, l->batch_max, loop_fill, l);
 		if (r < 0) {
 			/* Not acknowledged, not published: exit and let systemd
 			 * restart us on a freshly opened environment. */
 			log_error("storage failed (%s): the batch of %zu requests was not "
 				  "committed and is not acknowledged; exiting",
 				  strerror(-r), n);
-			for (size_t i = 0; i < n; i++)
-				for (int f = 0; f < l->msgs[i].n_frames; f++)
-					zmq_msg_close(&l->msgs[i].frames[f]);
+			loop_close_frames(l, n);
 			sd_event_exit(d->event, EXIT_FAILURE);
 			return;
 		}
 		loop_send_replies(d, l->msgs, n);
 		events_publish(d);
-		for (size_t i = 0; i < n; i++)
-			for (int f = 0; f < l->msgs[i].n_frames; f++)
-				zmq_msg_close(&l->msgs[i].frames[f]);
+		loop_close_frames(l, n);
 	}
 
 	/* Edge-triggered: serve what is still pending on the next iteration. */
@@ -209,7 +223,12 @@ static bool disk_has_room(const char *dir)
 	return statvfs(dir, &st) == 0 && (uint64_t)st.f_bavail * st.f_frsize > LOOP_DISK_FREE_MIN;
 }
 
-/* Forget request ids older than the retention period, a bounded number per pass. */
+/*
+ * Forget request ids older than the retention period. Each pass looks at a
+ * bounded number of records, resuming where the last pass stopped, so a
+ * pass stays short however many ids are stored; a full sweep takes
+ * (records / LOOP_PRUNE_MAX) passes.
+ */
 static int loop_prune_requests(struct loop *l)
 {
 	struct daemon *d = &l->d;
@@ -217,44 +236,49 @@ static int loop_prune_requests(struct loop *l)
 	struct store_txn *txn;
 	struct store_cursor *c;
 	struct store_slice k, v;
-	uint8_t keys[64][STORE_MAX_KEY];
-	size_t lens[64];
-	int pruned = 0, r;
+	uint8_t (*old)[STORE_MAX_KEY] = NULL;
+	size_t *lens = NULL, n = 0, seen = 0;
+	int r;
 
-	while (pruned < LOOP_PRUNE_MAX) {
-		size_t n = 0;
-
-		r = store_begin(d->store, true, &txn);
-		if (r < 0)
-			return r;
-		r = store_cursor_open(txn, STORE_DB_REQUEST_AGE, &c);
-		if (r < 0) {
-			store_abort(txn);
-			return r;
-		}
-		for (r = store_cursor_seek(c, NULL, 0, &k, &v); r == 0 && n < 64;
-		     r = store_cursor_next(c, &k, &v)) {
-			if (k.len < 8 || (int64_t)key_get_be64(k.data) >= cutoff)
-				break;
-			memcpy(keys[n], k.data, k.len);
+	old = malloc(LOOP_PRUNE_BATCH * sizeof(*old));
+	lens = malloc(LOOP_PRUNE_BATCH * sizeof(*lens));
+	if (!old || !lens) {
+		free(old);
+		free(lens);
+		return -ENOMEM;
+	}
+	r = store_begin(d->store, true, &txn);
+	if (r < 0)
+		goto out;
+	r = store_cursor_open(txn, STORE_DB_REQUESTS, &c);
+	if (r < 0) {
+		store_abort(txn);
+		goto out;
+	}
+	for (r = store_cursor_seek(c, l->prune_pos_len ? l->prune_pos : NULL, l->prune_pos_len, &k,
+				   &v);
+	     r == 0 && seen < LOOP_PRUNE_MAX && n < LOOP_PRUNE_BATCH;
+	     r = store_cursor_next(c, &k, &v), seen++) {
+		if (v.len >= 8 && (int64_t)key_get_be64(v.data) < cutoff) {
+			memcpy(old[n], k.data, k.len);
 			lens[n++] = k.len;
 		}
-		store_cursor_close(c);
-		for (size_t i = 0; i < n; i++) {
-			store_del(txn, STORE_DB_REQUESTS, keys[i] + 8, lens[i] - 8);
-			store_del(txn, STORE_DB_REQUEST_AGE, keys[i], lens[i]);
-		}
-		r = store_commit(txn);
-		if (r < 0)
-			return r;
-		pruned += (int)n;
-		if (n < 64)
-			break;
+		memcpy(l->prune_pos, k.data, k.len);
+		l->prune_pos_len = k.len;
 	}
-	if (pruned > 0)
-		log_debug("forgot %d request ids older than %llu days", pruned,
+	if (r == -ENOENT)
+		l->prune_pos_len = 0; /* swept to the end: start over next time */
+	store_cursor_close(c);
+	for (size_t i = 0; i < n; i++)
+		store_del(txn, STORE_DB_REQUESTS, old[i], lens[i]);
+	r = store_commit(txn);
+	if (r >= 0 && n > 0)
+		log_debug("forgot %zu request ids older than %llu days", n,
 			  (unsigned long long)d->cfg->request_retention_days);
-	return pruned;
+out:
+	free(old);
+	free(lens);
+	return r < 0 ? r : (int)n;
 }
 
 static int on_maintenance(sd_event_source *s, uint64_t usec, void *userdata)

@@ -76,6 +76,14 @@ static void request_key(struct key *k, const char *unit, const struct wire_reque
  * A write request seen before: 1 and the stored reply copied into out, 0 if
  * new, or -DOCKET_EIDREUSED when the id came with another op or arguments.
  */
+/*
+ * Idempotency records: key unit NUL request-id, value an 8-byte big-endian
+ * time (for pruning without unpacking) followed by a msgpack map
+ * {"op", "digest", "reply": bin}.
+ *
+ * A write request seen before: 1 and the stored reply copied into out, 0 if
+ * new, or -DOCKET_EIDREUSED when the id came with another op or arguments.
+ */
 static int idempotency_lookup(struct request *r, uint64_t digest, msgpack_sbuffer *out)
 {
 	struct store_slice v;
@@ -92,7 +100,8 @@ static int idempotency_lookup(struct request *r, uint64_t digest, msgpack_sbuffe
 	if (q < 0)
 		return q;
 	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, v.data, v.len, &off) != MSGPACK_UNPACK_SUCCESS) {
+	if (v.len < 8 || msgpack_unpack_next(&u, (const char *)v.data + 8, v.len - 8, &off) !=
+				 MSGPACK_UNPACK_SUCCESS) {
 		msgpack_unpacked_destroy(&u);
 		return wire_error_set(r->err, DOCKET_EINTERNAL, "stored reply is corrupt");
 	}
@@ -123,27 +132,64 @@ static int idempotency_store(struct request *r, uint64_t digest, const msgpack_s
 {
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
-	struct key k, age;
+	struct key k;
+	uint8_t when[8];
 	int q;
 
 	request_key(&k, r->unit, r->wr);
+	key_put_be64(when, (uint64_t)r->now_ms);
 	msgpack_sbuffer_init(&sb);
+	msgpack_sbuffer_write(&sb, (const char *)when, sizeof(when));
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 4);
+	msgpack_pack_map(&pk, 3);
 	wire_pack_cstr(&pk, "op");
 	wire_pack_str(&pk, r->wr->op, r->wr->op_len);
 	wire_pack_cstr(&pk, "digest");
 	msgpack_pack_uint64(&pk, digest);
-	wire_pack_cstr(&pk, "time");
-	msgpack_pack_int64(&pk, r->now_ms);
 	wire_pack_cstr(&pk, "reply");
 	msgpack_pack_bin_with_body(&pk, reply->data, reply->size);
 	q = store_put(r->txn, STORE_DB_REQUESTS, k.buf, k.len, sb.data, sb.size, 0);
 	msgpack_sbuffer_destroy(&sb);
-	if (q < 0)
-		return q;
-	key_add_bytes(key_add_u64(key_init(&age), (uint64_t)r->now_ms), k.buf, k.len);
-	return store_put(r->txn, STORE_DB_REQUEST_AGE, age.buf, age.len, "", 0, 0);
+	return q;
+}
+
+/*
+ * Keys seen in the current batch attempt, so a batch of requests from a few
+ * connections looks each key up once. Emptied at the start of every attempt
+ * and after every successful unit.* write, so a key revoked earlier in the
+ * same batch is refused by the very next request.
+ */
+#define AUTH_CACHE_SIZE 16
+
+struct auth_cache {
+	struct {
+		uint8_t key[32];
+		char unit[DOCKET_MAX_UNIT_ID + 1];
+		enum docket_role role;
+	} e[AUTH_CACHE_SIZE];
+	size_t n;
+};
+
+static int authenticate(struct auth_cache *ac, struct store_txn *txn, const uint8_t key[32],
+			char unit[DOCKET_MAX_UNIT_ID + 1], enum docket_role *role)
+{
+	int r;
+
+	for (size_t i = 0; i < ac->n; i++) {
+		if (memcmp(ac->e[i].key, key, 32) == 0) {
+			memcpy(unit, ac->e[i].unit, sizeof(ac->e[i].unit));
+			*role = ac->e[i].role;
+			return 0;
+		}
+	}
+	r = units_authenticate(txn, key, unit, role);
+	if (r == 0 && ac->n < AUTH_CACHE_SIZE) {
+		memcpy(ac->e[ac->n].key, key, 32);
+		memcpy(ac->e[ac->n].unit, unit, sizeof(ac->e[ac->n].unit));
+		ac->e[ac->n].role = *role;
+		ac->n++;
+	}
+	return r;
 }
 
 static void reply_error(msgpack_sbuffer *out, const char *id, size_t id_len, int code,
@@ -157,8 +203,8 @@ static void reply_error(msgpack_sbuffer *out, const char *id, size_t id_len, int
 }
 
 /* One request of the batch. Returns 0 (a reply is in out) or a fatal store error. */
-static int request_one(struct daemon *d, struct store_txn *batch, int64_t now_ms,
-		       zmq_msg_t *body, msgpack_sbuffer *out)
+static int request_one(struct daemon *d, struct store_txn *batch, struct auth_cache *ac,
+		       int64_t now_ms, zmq_msg_t *body, msgpack_sbuffer *out)
 {
 	struct wire_error err = {0};
 	struct wire_request wr;
@@ -182,7 +228,7 @@ static int request_one(struct daemon *d, struct store_txn *batch, int64_t now_ms
 	 * looked up again now: a revoked key stops working at once. */
 	user = zmq_msg_gets(body, "User-Id");
 	if (!user || strlen(user) != DOCKET_KEY_Z85_LEN || !zmq_z85_decode(key, user) ||
-	    units_authenticate(batch, key, r.unit, &r.role) < 0) {
+	    authenticate(ac, batch, key, r.unit, &r.role) < 0) {
 		reply_error(out, wr.id, wr.id_len, DOCKET_EUNAUTH, NULL);
 		wire_request_done(&wr);
 		return 0;
@@ -273,6 +319,8 @@ static int request_one(struct daemon *d, struct store_txn *batch, int64_t now_ms
 			wire_request_done(&wr);
 			return q;
 		}
+		if (strncmp(op->name, "unit.", 5) == 0)
+			ac->n = 0; /* units or keys changed: look keys up afresh */
 	} else {
 		store_abort(r.txn);
 	}
@@ -281,19 +329,33 @@ static int request_one(struct daemon *d, struct store_txn *batch, int64_t now_ms
 	return 0;
 }
 
-int request_batch(struct daemon *d, struct request_msg *msgs, size_t n)
+int request_batch(struct daemon *d, struct request_msg *msgs, size_t *n, size_t max,
+		  request_refill_fn refill, void *userdata)
 {
 	for (unsigned attempt = 0;; attempt++) {
 		struct store_txn *txn;
+		struct auth_cache ac = {.n = 0};
 		int64_t now = daemon_now_ms(d);
+		size_t done = 0;
 		int r = 0;
 
 		r = store_begin(d->store, true, &txn);
 		if (r < 0)
 			return r;
-		for (size_t i = 0; i < n && r >= 0; i++)
-			r = request_one(d, txn, now, &msgs[i].frames[msgs[i].n_frames - 1],
-					&msgs[i].reply);
+		for (;;) {
+			for (; done < *n && r >= 0; done++)
+				r = request_one(d, txn, &ac, now,
+						&msgs[done].frames[msgs[done].n_frames - 1],
+						&msgs[done].reply);
+			/* Requests that arrived while this batch was applied join it
+			 * rather than wait a whole commit for the next one. Not on a
+			 * retry: then exactly the same batch is applied again. */
+			if (r < 0 || attempt > 0 || !refill || *n >= max)
+				break;
+			*n = refill(userdata, *n);
+			if (done == *n)
+				break;
+		}
 		if (r >= 0) {
 			r = store_commit(txn);
 		} else {

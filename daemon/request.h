@@ -45,13 +45,21 @@ struct request_msg {
 };
 
 /*
- * Apply msgs[0..n) in one write transaction (one child transaction per
- * request), commit, and leave a reply in each msg. Events appended by the
- * batch are in d->outbox, committed. Returns 0, or a negative errno when the
- * store failed in a way that must stop the daemon (nothing was committed,
- * no reply may be sent).
+ * Receives more ready messages into msgs[have..] and returns the new count
+ * (have if none is pending). Called by request_batch between requests.
  */
-int request_batch(struct daemon *d, struct request_msg *msgs, size_t n);
+typedef size_t (*request_refill_fn)(void *userdata, size_t have);
+
+/*
+ * Apply msgs[0..*n) in one write transaction (one child transaction per
+ * request), taking in more ready messages through refill (up to max in all;
+ * *n is updated), then commit, leaving a reply in each msg. Events appended
+ * by the batch are in d->outbox, committed. Returns 0, or a negative errno
+ * when the store failed in a way that must stop the daemon (nothing was
+ * committed, no reply may be sent).
+ */
+int request_batch(struct daemon *d, struct request_msg *msgs, size_t *n, size_t max,
+		  request_refill_fn refill, void *userdata);
 
 /* Role name <-> enum, from DOCKET_ROLES. */
 const char *role_to_string(enum docket_role r);

@@ -61,8 +61,7 @@
 	X(UNITS, "units")           /* unit id -> msgpack unit record */                   \
 	X(KEYS, "keys")             /* 32-byte CURVE public key -> msgpack key record */    \
 	X(EVENTS, "events")         /* be64 seq -> msgpack event */                         \
-	X(REQUESTS, "requests")     /* unit id NUL request id -> msgpack stored reply */   \
-	X(REQUEST_AGE, "request_age") /* be64 time_ms | requests key -> "" (pruning) */  \
+	X(REQUESTS, "requests")     /* unit id NUL request id -> be64 time_ms, msgpack reply */ \
 	X(UNIT_KEYS, "unit_keys")   /* unit id NUL | 32-byte key -> "" */
 
 enum store_db {
