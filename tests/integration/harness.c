@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -106,7 +107,11 @@ static void spawn(struct harness *h)
 		const char *argv[] = {DOCKETD_PATH, "--config", h->config_path, NULL};
 		int devnull = open("/dev/null", O_RDWR);
 
+		/* If the test process dies, its daemon goes with it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+
 		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
 		if (!getenv("HARNESS_VERBOSE"))
 			dup2(devnull, STDERR_FILENO);
 		putenv(notify_env);
@@ -219,6 +224,7 @@ docket_client *harness_connect(struct harness *h, const char *key_path, int time
 		.key_path = key_path ? key_path : h->office_key,
 		.timeout_ms = timeout_ms,
 		.attempts = attempts,
+		.zmq_context = h->zmq_context,
 	};
 	docket_client *c = NULL;
 

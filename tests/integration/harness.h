@@ -27,6 +27,7 @@ struct harness {
 	char office_key[320];
 	int notify_fd;
 	pid_t pid;
+	void *zmq_context; /* if set, clients share it (see docket_options) */
 };
 
 /* Create the state directory with `docketd init` and start the daemon;

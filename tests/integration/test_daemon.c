@@ -329,11 +329,14 @@ static void kill9_during_writes_loses_no_acknowledged_write(void **state)
 		for (int i = 0; i < WRITERS; i++) {
 			for (int k = 0; k < w[i].n_acked; k++) {
 				docket_reply *rep = NULL;
+				int r = harness_call_strs(office, "unit.show", NULL, &rep, "id",
+							  w[i].acked[k], NULL);
 
-				if (harness_call_strs(office, "unit.show", NULL, &rep, "id",
-						      w[i].acked[k], NULL) != 0)
-					fail_msg("round %d: acknowledged unit %s is lost", round,
-						 w[i].acked[k]);
+				if (r != 0)
+					fail_msg("round %d: acknowledged unit %s not readable: %d %s "
+						 "(%s)", round, w[i].acked[k], r,
+						 docket_last_error_name(office),
+						 docket_last_error(office));
 				docket_reply_free(rep);
 			}
 		}
