@@ -11,7 +11,7 @@
  * one client: group commit is what makes 64 clients faster than one.
  *
  * Usage: bench_write [-s SECONDS] [-r ROUNDS] [-n] [CLIENTS...]
- *        (default 3 s, 5 rounds, 1 8 64; -n: do not pin the daemon to CPU 0)
+ *        (default 2 s, 7 rounds, 1 8 64; -n: do not pin the daemon to CPU 0)
  * Not a test: it prints figures and asserts nothing about speed.
  */
 #include <pthread.h>
@@ -168,16 +168,16 @@ static double run_level(struct harness *h, struct level *lv, double seconds, int
 static void usage(void)
 {
 	fprintf(stderr, "Usage: bench_write [-s SECONDS] [-r ROUNDS] [-n] [CLIENTS...]\n"
-			"  -s SECONDS  length of one run of one level (default 3)\n"
+			"  -s SECONDS  length of one run of one level (default 2)\n"
 			"  -n          do not pin: let the daemon and the clients share every core\n"
-			"  -r ROUNDS   rounds; each round runs every level once (default 5, max 32)\n"
+			"  -r ROUNDS   rounds; each round runs every level once (default 7, max 32)\n"
 			"  CLIENTS     client counts (default 1 8 64)\n");
 }
 
 int main(int argc, char **argv)
 {
-	double seconds = 3.0;
-	int rounds = 5, n_levels = 0, opt;
+	double seconds = 2.0;
+	int rounds = 7, n_levels = 0, opt;
 	struct level levels[16];
 	struct harness h;
 	struct utsname un;
