@@ -51,6 +51,7 @@ struct calendar {
 	uint16_t *label; /* [ndays] index into labels[] for holidays and make-up days */
 	int32_t *cum;    /* [ndays + 1] working days in [first_day, first_day + i) */
 	char **labels;   /* "holiday: ..." and "make-up working day (...)"; [0] unused */
+	char **names;    /* the bare holiday names of labels[] */
 	size_t nlabels;
 };
 
@@ -615,6 +616,11 @@ static uint16_t calendar_label(struct calendar *c, bool holiday, const char *s)
 	if ((holiday ? asprintf(&l, "holiday: %s", s)
 		     : asprintf(&l, "make-up working day (%s)", s)) < 0)
 		return 0;
+	c->names[c->nlabels] = strdup(s);
+	if (!c->names[c->nlabels]) {
+		free(l);
+		return 0;
+	}
 	c->labels[c->nlabels] = l;
 	return (uint16_t)c->nlabels++;
 }
@@ -637,8 +643,9 @@ static int calendar_build(const struct calendar_year *ys, size_t n, struct calen
 	c->label = calloc(c->ndays, sizeof(*c->label));
 	c->cum = calloc(c->ndays + 1, sizeof(*c->cum));
 	c->labels = calloc(nlabels, sizeof(*c->labels));
+	c->names = calloc(nlabels, sizeof(*c->names));
 	c->nlabels = 1;
-	if (!c->kind || !c->label || !c->cum || !c->labels)
+	if (!c->kind || !c->label || !c->cum || !c->labels || !c->names)
 		goto oom;
 
 	for (size_t i = 0; i < n; i++) {
@@ -778,9 +785,12 @@ struct calendar *calendar_free(struct calendar *c)
 {
 	if (!c)
 		return NULL;
-	for (size_t i = 0; i < c->nlabels; i++)
+	for (size_t i = 0; i < c->nlabels; i++) {
 		free(c->labels[i]);
+		free(c->names[i]);
+	}
 	free(c->labels);
+	free(c->names);
 	free(c->kind);
 	free(c->label);
 	free(c->cum);
@@ -826,6 +836,29 @@ const char *calendar_describe(const struct calendar *c, int32_t day)
 		return "weekend";
 	default:
 		return c->labels[c->label[day - c->first_day]];
+	}
+}
+
+int calendar_day_kind(const struct calendar *c, int32_t day, const char **ret_name)
+{
+	enum calendar_kind k;
+
+	if (!calendar_has(c, day))
+		return -ERANGE;
+	k = (enum calendar_kind)c->kind[day - c->first_day];
+	if (ret_name)
+		*ret_name = k == CALENDAR_HOLIDAY || k == CALENDAR_MAKEUP
+				    ? c->names[c->label[day - c->first_day]]
+				    : NULL;
+	switch (k) {
+	case CALENDAR_WORKDAY:
+		return CALENDAR_DAY_WORKDAY;
+	case CALENDAR_WEEKEND:
+		return CALENDAR_DAY_WEEKEND;
+	case CALENDAR_HOLIDAY:
+		return CALENDAR_DAY_HOLIDAY;
+	default:
+		return CALENDAR_DAY_MAKEUP;
 	}
 }
 

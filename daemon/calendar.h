@@ -59,6 +59,20 @@ int calendar_is_workday(const struct calendar *c, int32_t day);
  */
 const char *calendar_describe(const struct calendar *c, int32_t day);
 
+enum calendar_day_kind {
+	CALENDAR_DAY_WORKDAY,
+	CALENDAR_DAY_WEEKEND,
+	CALENDAR_DAY_HOLIDAY,
+	CALENDAR_DAY_MAKEUP, /* a weekend day that is a working day */
+};
+
+/*
+ * The kind of a day (enum calendar_day_kind), or -ERANGE outside the loaded
+ * years. For a holiday or a make-up day *ret_name (may be NULL) gets the
+ * holiday's name ("Spring Festival"), otherwise NULL.
+ */
+int calendar_day_kind(const struct calendar *c, int32_t day, const char **ret_name);
+
 /*
  * The n-th working day after from; from itself never counts. n == 0 gives
  * from. Every day from from + 1 to the result must be in the loaded years,
