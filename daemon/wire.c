@@ -205,7 +205,8 @@ static bool is_op_name(const char *s, size_t len)
 	if (len == 0 || len > WIRE_MAX_OP)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '.'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		      s[i] == '_' || s[i] == '-'))
 			return false;
 	}
 	return true;
@@ -418,8 +419,8 @@ static int envelope_check(struct wire_request *req, char *ret_id, struct wire_er
 	if (val[KEY_OP]->type != MSGPACK_OBJECT_STR ||
 	    !is_op_name(val[KEY_OP]->via.str.ptr, val[KEY_OP]->via.str.size))
 		return wire_error_set(err, DOCKET_EPROTO,
-				      "'op' must be an operation name (1 to %u bytes of a-z and "
-				      "'.'): see docs/PROTOCOL.md for the list of ops",
+				      "'op' must be an operation name (1 to %u bytes of a-z, 0-9, "
+				      "'.', '_' and '-'): see docs/PROTOCOL.md for the list of ops",
 				      WIRE_MAX_OP);
 	req->op = val[KEY_OP]->via.str.ptr;
 	req->op_len = val[KEY_OP]->via.str.size;
