@@ -40,6 +40,7 @@ static const struct config_item config_schema[] = {
 	STR(server_key, "server secret key file"),
 	STR(timezone, "the group's time zone, an IANA name such as Asia/Shanghai"),
 	STR(workflows_dir, "directory of workflow definitions and calendars"),
+	STR(calendar, "the working-day calendar: files <workflows_dir>/calendars/<name>-<year>.yaml"),
 	STR(log_level, "emerg, alert, crit, err, warning, notice, info or debug"),
 	UINT(batch_max, 1, 4096, "requests applied in one group commit"),
 	UINT(events_hwm, 100, 100000000, "events queued per subscriber before drops"),
@@ -75,6 +76,7 @@ int config_init(struct config *c)
 	if (config_set(&c->state_dir, "/var/lib/docket") < 0 ||
 	    config_set(&c->timezone, "Asia/Shanghai") < 0 ||
 	    config_set(&c->workflows_dir, DOCKET_WORKFLOWS_DIR) < 0 ||
+	    config_set(&c->calendar, "cn") < 0 ||
 	    config_set(&c->log_level, "info") < 0) {
 		config_done(c);
 		return -ENOMEM;

@@ -20,6 +20,7 @@ struct config {
 	char *server_key;      /* server secret key file; default <state_dir>/keys/server.key */
 	char *timezone;        /* the group's time zone (IANA name) */
 	char *workflows_dir;   /* workflow definitions and calendars */
+	char *calendar;        /* name of the working-day calendar (files calendars/<name>-<year>.yaml) */
 	char *log_level;       /* emerg..debug */
 	uint64_t batch_max;    /* requests per group commit */
 	uint64_t events_hwm;   /* PUB send high-water mark, in messages */

@@ -49,6 +49,7 @@ struct daemon {
 	sd_event_source *maintenance_src;
 	sd_event_source *heartbeat_src;
 	struct store *store;
+	struct calendar *calendar; /* the group's working-day calendar */
 	struct docket_keypair server_key;
 	uint64_t last_seq;   /* last committed event seq */
 	uint64_t next_seq;   /* seq the next appended event gets (in the open batch) */

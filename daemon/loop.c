@@ -33,6 +33,7 @@
 #include "key.h"
 #include "log.h"
 #include "request.h"
+#include "setup.h"
 
 /* Disk space below which a write failure counts as "disk full". */
 #define LOOP_DISK_FREE_MIN (16u << 20)
@@ -419,6 +420,19 @@ static int loop_setup(struct loop *l)
 			  d->cfg->server_key, r < 0 ? strerror(-r) : "it holds no secret key");
 		return r < 0 ? r : -EINVAL;
 	}
+	r = setup_calendar(d->cfg, stderr, &d->calendar);
+	if (r != 0) {
+		log_error("cannot load the working-day calendar (see the messages above): "
+			  "refusing to start without it");
+		return r < 0 ? r : -EINVAL;
+	}
+	{
+		char warn[512];
+
+		if (setup_calendar_warning(d->calendar, d->cfg->calendar, daemon_now_ms(d), warn,
+					   sizeof(warn)))
+			log_warning("%s", warn);
+	}
 	r = loop_lock(l);
 	if (r < 0) {
 		log_error("cannot lock %s/docketd.lock (%s): is another docketd running on "
@@ -506,6 +520,7 @@ static void loop_teardown(struct loop *l)
 	events_outbox_clear(d);
 	free(d->outbox.ev);
 	d->store = store_close(d->store);
+	d->calendar = calendar_free(d->calendar);
 	sd_event_unref(d->event);
 	if (l->lock_fd >= 0)
 		close(l->lock_fd);

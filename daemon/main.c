@@ -22,6 +22,7 @@
 #include "events.h"
 #include "log.h"
 #include "loop.h"
+#include "setup.h"
 #include "units.h"
 
 #define DEFAULT_CONFIG "/etc/docket/docketd.yaml"
@@ -32,6 +33,7 @@ static const char *arg_state_dir;
 static const char *arg_endpoint;
 static const char *arg_events_endpoint;
 static const char *arg_log_level;
+static const char *arg_workflows_dir;
 static const char *arg_office_id = "office";
 static const char *arg_office_name = "Talent Work Office";
 static bool arg_check;
@@ -57,6 +59,8 @@ static void help(void)
 	       "      --endpoint E       request endpoint (default ipc://DIR/docket.sock)\n"
 	       "      --events-endpoint E  event endpoint (default ipc://DIR/events.sock)\n"
 	       "      --log-level L      emerg, alert, crit, err, warning, notice, info, debug\n"
+	       "      --workflows-dir D  workflow definitions and calendars/ (default\n"
+	       "                         " DOCKET_WORKFLOWS_DIR ")\n"
 	       "      --check            validate the configuration and exit 0, or 78 with\n"
 	       "                         every problem listed\n"
 	       "      --office-id ID     init: id of the first office unit (default office)\n"
@@ -68,7 +72,7 @@ static void help(void)
 }
 
 enum { OPT_ENDPOINT = 256, OPT_EVENTS, OPT_LOG_LEVEL, OPT_CHECK, OPT_OFFICE_ID,
-       OPT_OFFICE_NAME, OPT_VERSION };
+       OPT_OFFICE_NAME, OPT_VERSION, OPT_WORKFLOWS_DIR };
 
 static int parse_argv(int argc, char **argv, bool *ret_init)
 {
@@ -78,6 +82,7 @@ static int parse_argv(int argc, char **argv, bool *ret_init)
 		{"endpoint", required_argument, NULL, OPT_ENDPOINT},
 		{"events-endpoint", required_argument, NULL, OPT_EVENTS},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"workflows-dir", required_argument, NULL, OPT_WORKFLOWS_DIR},
 		{"check", no_argument, NULL, OPT_CHECK},
 		{"office-id", required_argument, NULL, OPT_OFFICE_ID},
 		{"office-name", required_argument, NULL, OPT_OFFICE_NAME},
@@ -104,6 +109,9 @@ static int parse_argv(int argc, char **argv, bool *ret_init)
 			break;
 		case OPT_LOG_LEVEL:
 			arg_log_level = optarg;
+			break;
+		case OPT_WORKFLOWS_DIR:
+			arg_workflows_dir = optarg;
 			break;
 		case OPT_CHECK:
 			arg_check = true;
@@ -155,7 +163,8 @@ static int load_config(struct config *cfg)
 	if ((arg_state_dir && config_set(&cfg->state_dir, arg_state_dir) < 0) ||
 	    (arg_endpoint && config_set(&cfg->endpoint, arg_endpoint) < 0) ||
 	    (arg_events_endpoint && config_set(&cfg->events_endpoint, arg_events_endpoint) < 0) ||
-	    (arg_log_level && config_set(&cfg->log_level, arg_log_level) < 0))
+	    (arg_log_level && config_set(&cfg->log_level, arg_log_level) < 0) ||
+	    (arg_workflows_dir && config_set(&cfg->workflows_dir, arg_workflows_dir) < 0))
 		return -ENOMEM;
 	r = config_finish(cfg, stderr);
 	if (r < 0)
@@ -167,6 +176,7 @@ static int load_config(struct config *cfg)
 static int check_config(const struct config *cfg)
 {
 	struct docket_keypair kp;
+	struct calendar *cal = NULL;
 	struct stat st;
 	int nerr = 0, r;
 
@@ -180,6 +190,17 @@ static int check_config(const struct config *cfg)
 		fprintf(stderr, "server_key %s: %s\n", cfg->server_key,
 			r < 0 ? strerror(-r) : "holds no secret key");
 		nerr++;
+	}
+	r = setup_calendar(cfg, stderr, &cal);
+	if (r != 0) {
+		nerr += r < 0 ? 1 : r;
+	} else {
+		char warn[512];
+
+		if (setup_calendar_warning(cal, cfg->calendar, daemon_now_ms(NULL), warn,
+					   sizeof(warn)))
+			fprintf(stderr, "warning: %s\n", warn);
+		calendar_free(cal);
 	}
 	return nerr;
 }

@@ -14,6 +14,7 @@
 #   systemd               systemd-analyze, systemd-socket-activate (tests)
 #   python3 python3-zmq python3-msgpack                     protocol tests
 #   procps                ps, pgrep (tests)
+#   tzdata                time zones for the group's working-day deadlines
 DOCKET_DEB_PACKAGES=(
 	build-essential cmake pkg-config git ca-certificates
 	libzmq3-dev liblmdb-dev lmdb-utils libmsgpack-dev libsystemd-dev
@@ -21,6 +22,7 @@ DOCKET_DEB_PACKAGES=(
 	systemd
 	python3 python3-zmq python3-msgpack
 	procps
+	tzdata
 )
 
 # The repository root (this file lives in scripts/).

@@ -114,5 +114,7 @@ int cmd_unit_show(const struct command *cmd, int argc, char **argv);
 int cmd_unit_key_add(const struct command *cmd, int argc, char **argv);
 int cmd_unit_key_revoke(const struct command *cmd, int argc, char **argv);
 int cmd_events(const struct command *cmd, int argc, char **argv);
+int cmd_calendar_show(const struct command *cmd, int argc, char **argv);
+int cmd_calendar_add_days(const struct command *cmd, int argc, char **argv);
 
 #endif

@@ -13,7 +13,8 @@
  *   0  EX_OK           success (and --help, --version)
  *   64 EX_USAGE        bad command line: unknown command or option, missing operand
  *   65 EX_DATAERR      the daemon refused the data: EBADARG, EPROTO, ETOOBIG, EVERSION,
- *                      EEXISTS, EIDREUSED, EUNKNOWNOP, ELIMIT; a bad --public-key or key file
+ *                      EEXISTS, EIDREUSED, EUNKNOWNOP, ELIMIT, ECALENDAR; a bad
+ *                      --public-key or key file
  *   66 EX_NOINPUT      ENOTFOUND: no such unit (or key); a --key FILE.pub that does not exist
  *   69 EX_UNAVAILABLE  cannot reach the daemon: no reply after every attempt
  *   70 EX_SOFTWARE     EINTERNAL: the daemon failed internally (nothing was changed)
@@ -81,6 +82,22 @@ static const struct command commands[] = {
 	 "One line per event: seq, local time, kind, actor, addressed units. With --json,\n"
 	 "one JSON object per line, as stored.\n",
 	 "events.since", false},
+	{"calendar", "show", cmd_calendar_show, "YYYY-MM",
+	 "show one month of the working-day calendar deadlines are counted with\n"
+	 "\n"
+	 "Each day is a working day, a weekend day, a public holiday, or a make-up\n"
+	 "working day (a weekend day worked in exchange for a holiday).\n",
+	 "calendar.show", false},
+	{"calendar", "add-days", cmd_calendar_add_days, "N --from DATE [--calendar-days]",
+	 "print the date N working days after DATE, as YYYY-MM-DD\n"
+	 "\n"
+	 "  N                the number of days, 0-3650\n"
+	 "  --from DATE      the start date, YYYY-MM-DD; it does not count itself\n"
+	 "  --calendar-days  count calendar days instead of working days\n"
+	 "\n"
+	 "The counting rule of docs/WORKFLOWS.md: the start day never counts; a make-up\n"
+	 "working Saturday counts; holidays and ordinary weekends do not.\n",
+	 "calendar.add_days", false},
 	{"unit", "add", cmd_unit_add,
 	 "ID --name NAME --role ROLE [--key FILE.pub | --public-key Z85]",
 	 "register a unit with a display name, a role and its first public key\n"
@@ -559,6 +576,7 @@ int cli_exit_code(const docket_client *c, int r)
 		case DOCKET_EEXISTS:
 		case DOCKET_EIDREUSED:
 		case DOCKET_ELIMIT:
+		case DOCKET_ECALENDAR:
 			return EX_DATAERR;
 		case DOCKET_ENOTFOUND:
 			return EX_NOINPUT;

@@ -88,7 +88,10 @@ enum docket_role {
 	X(12, EBUSY, "EBUSY", "the daemon is shutting down: retry in a moment")          \
 	X(13, EINTERNAL, "EINTERNAL",                                                     \
 	  "internal error, nothing was changed: retry; if it persists, see the daemon's log") \
-	X(14, ELIMIT, "ELIMIT", "a limit on stored objects was reached: see the message")
+	X(14, ELIMIT, "ELIMIT", "a limit on stored objects was reached: see the message")        \
+	X(15, ECALENDAR, "ECALENDAR",                                                     \
+	  "the date is outside the working-day calendar the daemon has loaded: install the " \
+	  "calendar of that year (workflows/calendars) and reload")
 
 enum docket_error {
 	DOCKET_OK = 0,
@@ -118,7 +121,12 @@ enum docket_error {
 	X("unit.key.revoke", unit_key_revoke, DOCKET_OP_WRITE, DOCKET_R_OFFICE,           \
 	  "revoke a key: open connections using it are refused from the next request")  \
 	X("events.since", events_since, DOCKET_OP_READ, DOCKET_R_ANY,                     \
-	  "replay stored events with seq >= since, in order, one bounded page")
+	  "replay stored events with seq >= since, in order, one bounded page")          \
+	X("calendar.show", calendar_show, DOCKET_OP_READ, DOCKET_R_ANY,                   \
+	  "the days of one month of the working-day calendar: working day, weekend, "     \
+	  "holiday or make-up working day")                                              \
+	X("calendar.add_days", calendar_add_days, DOCKET_OP_READ, DOCKET_R_ANY,           \
+	  "the date N working days (or calendar days) after a date, by the counting rule")
 
 /*
  * Event kinds: X(ident, wire name, description). The PUB topic of an event is

@@ -148,8 +148,9 @@ void harness_start(struct harness *h, const char *extra_config)
 
 	f = fopen(h->config_path, "we");
 	assert_non_null(f);
-	fprintf(f, "state_dir: %s/state\nlog_level: %s\n%s", h->dir,
-		getenv("HARNESS_VERBOSE") ? "debug" : "notice", extra_config ? extra_config : "");
+	fprintf(f, "state_dir: %s/state\nworkflows_dir: %s\nlog_level: %s\n%s", h->dir,
+		DOCKET_SOURCE_WORKFLOWS, getenv("HARNESS_VERBOSE") ? "debug" : "notice",
+		extra_config ? extra_config : "");
 	fclose(f);
 
 	{

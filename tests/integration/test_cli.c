@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <setjmp.h>
@@ -175,6 +177,124 @@ static void check_reports_every_config_error_with_its_position(void **state)
 	rmdir(dir);
 }
 
+
+/* The working-day arithmetic a person checks with the CLI (docs/WORKFLOWS.md). */
+static void calendar_add_days_follows_the_counting_rule(void **state)
+{
+	struct harness *h = *state;
+	char out[4096];
+
+	/* Friday before a make-up working Saturday: one day ends on that Saturday. */
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("calendar", "add-days", "1", "--from", "2026-02-13")),
+			 0);
+	assert_string_equal(out, "2026-02-14\n");
+	/* The next one is after the Spring Festival holiday (Feb 15-23). */
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("calendar", "add-days", "2", "--from", "2026-02-13")),
+			 0);
+	assert_string_equal(out, "2026-02-24\n");
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("calendar", "add-days", "3", "--from", "2026-02-13",
+					  "--calendar-days")),
+			 0);
+	assert_string_equal(out, "2026-02-16\n");
+	/* Past the loaded calendar: a clear refusal, exit 65. */
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("calendar", "add-days", "40", "--from", "2026-12-01")),
+			 65);
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("calendar", "add-days", "1", "--from", "2026-02-30")),
+			 65);
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("calendar", "add-days", "1")),
+			 64);
+}
+
+static void calendar_show_lists_holidays_and_make_up_days(void **state)
+{
+	struct harness *h = *state;
+	char out[16384];
+
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("calendar", "show", "2026-02", "--json")),
+			 0);
+	assert_non_null(strstr(out, "{\"date\":\"2026-02-14\",\"weekday\":\"Sat\",\"kind\":"
+				    "\"makeup\",\"holiday\":\"Spring Festival\"}"));
+	assert_non_null(strstr(out, "{\"date\":\"2026-02-17\",\"weekday\":\"Tue\",\"kind\":"
+				    "\"holiday\",\"holiday\":\"Spring Festival\"}"));
+	assert_non_null(strstr(out, "\"workdays\":16"));
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out), ARGV("calendar", "show", "2026-02")),
+			 0);
+	assert_non_null(strstr(out, "make-up working day"));
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out), ARGV("calendar", "show", "2031-01")),
+			 65);
+}
+
+/* Run docketd --check with a calendars directory holding one year. */
+static int check_with_calendar_year(int year, char *out, size_t size)
+{
+	char dir[] = "/tmp/docket-cal-XXXXXX", path[128], cfg[128];
+	int pipefd[2], status;
+	size_t n = 0;
+	ssize_t k;
+	FILE *f;
+	pid_t pid;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/calendars", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/calendars/test-%d.yaml", dir, year);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fprintf(f, "calendar: test\nyear: %d\ntitle: t\nsource: s\nweekend: [saturday, sunday]\n"
+		   "holidays: []\nworkdays: []\n", year);
+	fclose(f);
+	snprintf(cfg, sizeof(cfg), "%s/docketd.yaml", dir);
+	f = fopen(cfg, "we");
+	assert_non_null(f);
+	fprintf(f, "state_dir: %s\nworkflows_dir: %s\ncalendar: test\n", dir, dir);
+	fclose(f);
+
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	if (pid == 0) {
+		dup2(pipefd[1], STDERR_FILENO);
+		dup2(pipefd[1], STDOUT_FILENO);
+		execl(DOCKETD_PATH, DOCKETD_PATH, "--check", "--config", cfg, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while ((k = read(pipefd[0], out + n, size - 1 - n)) > 0)
+		n += (size_t)k;
+	out[n] = '\0';
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		(void)!system(cmd);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void check_warns_when_the_calendar_runs_out(void **state)
+{
+	char out[4096];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	/* A calendar that ended last year: the warning says so. (Exit 78 comes
+	 * from the missing server key, which this check does not set up.) */
+	check_with_calendar_year(tm.tm_year + 1900 - 1, out, sizeof(out));
+	assert_non_null(strstr(out, "warning: the working-day calendar 'test' ended on"));
+	/* One that runs for years yet: no warning. */
+	check_with_calendar_year(tm.tm_year + 1900 + 3, out, sizeof(out));
+	assert_null(strstr(out, "warning:"));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +304,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(exit_codes_follow_sysexits, setup, teardown),
 		cmocka_unit_test_setup_teardown(unavailable_daemon_exits_69, setup, teardown),
 		cmocka_unit_test(check_reports_every_config_error_with_its_position),
+		cmocka_unit_test_setup_teardown(calendar_add_days_follows_the_counting_rule, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(calendar_show_lists_holidays_and_make_up_days, setup,
+						teardown),
+		cmocka_unit_test(check_warns_when_the_calendar_runs_out),
 	};
 
 	if (argc > 1)

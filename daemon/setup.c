@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * setup.c: see setup.h. Prints problems for an operator; never exits.
+ */
+#include "setup.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int setup_calendar(const struct config *cfg, FILE *err, struct calendar **ret)
+{
+	char *dir;
+	int r;
+
+	r = calendar_set_timezone(cfg->timezone);
+	if (r < 0) {
+		fprintf(err, "timezone '%s' is not a time zone of this system (%s): use an IANA "
+			     "name such as Asia/Shanghai, and install the tzdata package\n",
+			cfg->timezone, strerror(-r));
+		return 1;
+	}
+	if (asprintf(&dir, "%s/calendars", cfg->workflows_dir) < 0)
+		return -ENOMEM;
+	r = calendar_load(dir, cfg->calendar, err, ret);
+	if (r < 0)
+		fprintf(err, "cannot load the working-day calendar '%s' from %s: %s (set "
+			     "workflows_dir to the directory that holds calendars/)\n",
+			cfg->calendar, dir, strerror(-r));
+	free(dir);
+	return r < 0 ? 1 : r;
+}
+
+bool setup_calendar_warning(const struct calendar *c, const char *name, int64_t now_ms,
+			    char *buf, size_t size)
+{
+	int32_t today = calendar_local_day(now_ms);
+	int32_t last = calendar_day(calendar_last_year(c), 12, 31);
+	char date[11];
+
+	if (last - today >= SETUP_CALENDAR_WARN_DAYS)
+		return false;
+	calendar_format_date(last, date);
+	if (last < today)
+		snprintf(buf, size,
+			 "the working-day calendar '%s' ended on %s: deadlines after it cannot be "
+			 "counted; install %s-%d.yaml in the calendars directory",
+			 name, date, name, calendar_last_year(c) + 1);
+	else
+		snprintf(buf, size,
+			 "the working-day calendar '%s' ends on %s, in %d days: install %s-%d.yaml "
+			 "in the calendars directory before then",
+			 name, date, last - today, name, calendar_last_year(c) + 1);
+	return true;
+}

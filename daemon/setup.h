@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * setup.h: loading what the configuration names, shared by the daemon's
+ * start-up and `docketd --check`, so both judge a configuration alike.
+ */
+#ifndef DOCKET_SETUP_H
+#define DOCKET_SETUP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "calendar.h"
+#include "config.h"
+
+/* Warn when the calendar ends within this many days. */
+#define SETUP_CALENDAR_WARN_DAYS 60
+
+/*
+ * Set the group's time zone and load its working-day calendar. Problems
+ * are printed to err; returns the number of errors (0: *ret is set), or a
+ * negative errno.
+ */
+int setup_calendar(const struct config *cfg, FILE *err, struct calendar **ret);
+
+/*
+ * A warning when the calendar ends within SETUP_CALENDAR_WARN_DAYS of
+ * today (now_ms), written to buf; false if there is nothing to say.
+ */
+bool setup_calendar_warning(const struct calendar *c, const char *name, int64_t now_ms,
+			    char *buf, size_t size);
+
+#endif
