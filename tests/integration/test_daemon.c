@@ -88,6 +88,17 @@ static uint64_t replay_all_contiguous(docket_client *c)
 	}
 }
 
+static bool get_storage_full(docket_client *c)
+{
+	docket_reply *rep = NULL;
+	bool v;
+
+	assert_int_equal(docket_call(c, "status", NULL, 0, NULL, &rep), 0);
+	v = get(&rep->result, "storage_full")->via.boolean;
+	docket_reply_free(rep);
+	return v;
+}
+
 static void office_pings_as_itself(void **state)
 {
 	struct harness *h = *state;
@@ -451,6 +462,100 @@ static void subscriber_dropped_at_the_hwm_fills_the_gap(void **state)
 	docket_close(office);
 }
 
+
+/* A 1 MiB map that may grow to 64 MiB: writes far past 1 MiB all succeed. */
+static int setup_tiny_map(void **state)
+{
+	struct harness *h = calloc(1, sizeof(*h));
+
+	harness_start(h, "map_size_mb: 1\nmap_max_mb: 64\n");
+	*state = h;
+	return 0;
+}
+
+static uint64_t status_u64(docket_client *c, const char *field)
+{
+	docket_reply *rep = NULL;
+	uint64_t v;
+
+	assert_int_equal(docket_call(c, "status", NULL, 0, NULL, &rep), 0);
+	v = get(&rep->result, field)->via.u64;
+	docket_reply_free(rep);
+	return v;
+}
+
+static void full_map_grows_and_loses_nothing(void **state)
+{
+	struct harness *h = *state;
+	docket_client *office = harness_connect(h, NULL, 10000, 1);
+	char id[64], name[DOCKET_MAX_NAME + 1];
+	uint64_t before = status_u64(office, "map_size");
+
+	memset(name, 'n', DOCKET_MAX_NAME);
+	name[DOCKET_MAX_NAME] = '\0';
+	for (int i = 0; i < 3000; i++) {
+		docket_reply *rep = NULL;
+
+		snprintf(id, sizeof(id), "grow-%d", i);
+		assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", id, "name",
+						   name, "role", "observer", NULL),
+				 0);
+		docket_reply_free(rep);
+	}
+	assert_true(status_u64(office, "map_size") > before);
+	assert_false(get_storage_full(office));
+	assert_int_equal(replay_all_contiguous(office), harness_last_seq(office));
+	docket_close(office);
+}
+
+static int setup_capped_map(void **state)
+{
+	struct harness *h = calloc(1, sizeof(*h));
+
+	harness_start(h, "map_size_mb: 1\nmap_max_mb: 1\n");
+	*state = h;
+	return 0;
+}
+
+/* At map_max_mb writes are refused with ESTORAGEFULL; reads go on; nothing is half done. */
+static void capped_map_refuses_writes_and_serves_reads(void **state)
+{
+	struct harness *h = *state;
+	docket_client *office = harness_connect(h, NULL, 10000, 1);
+	char id[64], name[DOCKET_MAX_NAME + 1];
+	uint64_t acked = 0, last;
+	int r = 0;
+
+	memset(name, 'n', DOCKET_MAX_NAME);
+	name[DOCKET_MAX_NAME] = '\0';
+	for (int i = 0; i < 20000 && r == 0; i++) {
+		docket_reply *rep = NULL;
+
+		snprintf(id, sizeof(id), "full-%d", i);
+		r = harness_call_strs(office, "unit.add", NULL, &rep, "id", id, "name", name,
+				      "role", "observer", NULL);
+		if (r == 0)
+			acked++;
+		docket_reply_free(rep);
+	}
+	assert_int_equal(r, -DOCKET_ESTORAGEFULL);
+	assert_string_equal(docket_last_error_name(office), "ESTORAGEFULL");
+	assert_true(acked > 100);
+	assert_true(get_storage_full(office));
+	/* Reads still work, and every acknowledged write is there, in order. */
+	last = harness_last_seq(office);
+	assert_int_equal(replay_all_contiguous(office), last);
+	for (uint64_t i = 0; i < acked; i += acked / 10) {
+		docket_reply *rep = NULL;
+
+		snprintf(id, sizeof(id), "full-%llu", (unsigned long long)i);
+		assert_int_equal(harness_call_strs(office, "unit.show", NULL, &rep, "id", id, NULL),
+				 0);
+		docket_reply_free(rep);
+	}
+	docket_close(office);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -469,6 +574,10 @@ int main(int argc, char **argv)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(subscriber_dropped_at_the_hwm_fills_the_gap,
 						setup_small_hwm, teardown),
+		cmocka_unit_test_setup_teardown(full_map_grows_and_loses_nothing, setup_tiny_map,
+						teardown),
+		cmocka_unit_test_setup_teardown(capped_map_refuses_writes_and_serves_reads,
+						setup_capped_map, teardown),
 		cmocka_unit_test_setup_teardown(kill9_during_writes_loses_no_acknowledged_write,
 						setup, teardown),
 	};
