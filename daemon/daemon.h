@@ -53,8 +53,12 @@ struct daemon {
 	struct docket_keypair server_key;
 	uint64_t last_seq;   /* last committed event seq */
 	uint64_t next_seq;   /* seq the next appended event gets (in the open batch) */
-	bool storage_full;   /* the disk is full: refuse writes, serve reads */
+	bool storage_full;   /* refuse new writes, serve reads (disk full or map exhausted) */
+	bool map_exhausted;  /* storage_full because the map reached map_max_mb: stays until
+			      * a restart with a larger limit */
 	bool stopping;
+	bool key_revoked;    /* a committed batch revoked a key: drop every subscriber */
+	char pub_endpoint[256]; /* the PUB socket's bound endpoint, for rebinding */
 	int64_t started_ms;
 	uint64_t requests;   /* served since start */
 	uint64_t batches;

@@ -46,7 +46,6 @@ struct loop {
 	struct request_msg *msgs;
 	size_t batch_max;
 	int lock_fd;
-	bool map_exhausted;
 	uint8_t prune_pos[STORE_MAX_KEY]; /* where the next pruning pass resumes */
 	size_t prune_pos_len;
 };
@@ -76,12 +75,17 @@ static void loop_send_replies(struct daemon *d, struct request_msg *msgs, size_t
 	}
 }
 
-/* Read one message. 1: a request in m; 0: none pending; <0: error. */
+/*
+ * Read one message. 1: a message in m (m->malformed if it is not one
+ * request frame: it is answered with EPROTO); 0: none pending; 2: dropped
+ * (not even a routing id).
+ */
 static int loop_recv(struct daemon *d, struct request_msg *m)
 {
-	int more = 1;
+	int more = 1, total = 0;
 
 	m->n_frames = 0;
+	m->malformed = false;
 	while (more) {
 		zmq_msg_t tmp, *f = m->n_frames < 3 ? &m->frames[m->n_frames] : &tmp;
 		size_t len = sizeof(more);
@@ -96,21 +100,32 @@ static int loop_recv(struct daemon *d, struct request_msg *m)
 			break;
 		}
 		zmq_getsockopt(d->router, ZMQ_RCVMORE, &more, &len);
-		if (f == &tmp) {
-			zmq_msg_close(f);
-			m->n_frames = 4; /* too many frames: not a docket request */
-		} else {
+		total++;
+		if (f == &tmp)
+			zmq_msg_close(f); /* frames past the third are read and dropped */
+		else
 			m->n_frames++;
-		}
 	}
 	/* [routing id, body] from DEALER, [routing id, "", body] from REQ. */
-	if (m->n_frames == 2 ||
-	    (m->n_frames == 3 && zmq_msg_size(&m->frames[1]) == 0))
+	if (total == 2 || (total == 3 && zmq_msg_size(&m->frames[1]) == 0))
 		return 1;
-	for (int i = 0; i < m->n_frames && i < 3; i++)
+	if (m->n_frames == 0)
+		return 2;
+	/* Answer to the routing id, as a DEALER would expect: [routing id, reply]. */
+	for (int i = 1; i < m->n_frames; i++)
 		zmq_msg_close(&m->frames[i]);
-	log_debug("dropped a message with %d frames (a request is one frame)", m->n_frames);
-	return 2;
+	m->n_frames = 1;
+	m->malformed = true;
+	return 1;
+}
+
+/* The resolved endpoint of the PUB socket (a wildcard port resolved). */
+static void loop_save_endpoint(struct daemon *d)
+{
+	size_t len = sizeof(d->pub_endpoint);
+
+	if (zmq_getsockopt(d->pub, ZMQ_LAST_ENDPOINT, d->pub_endpoint, &len) < 0)
+		snprintf(d->pub_endpoint, sizeof(d->pub_endpoint), "%s", d->cfg->events_endpoint);
 }
 
 static bool loop_has_input(void *sock)
@@ -119,6 +134,28 @@ static bool loop_has_input(void *sock)
 	size_t len = sizeof(events);
 
 	return zmq_getsockopt(sock, ZMQ_EVENTS, &events, &len) == 0 && (events & ZMQ_POLLIN);
+}
+
+/*
+ * A key was revoked: ZAP only runs at the handshake, so a subscriber that
+ * connected with that key would go on receiving events. Unbinding drops
+ * every subscriber connection; each reconnects through ZAP (the revoked key
+ * is refused) and fills what it missed meanwhile by replay.
+ */
+static void loop_rebind_events(struct daemon *d)
+{
+	d->key_revoked = false;
+	if (zmq_unbind(d->pub, d->pub_endpoint) < 0)
+		log_warning("cannot unbind %s to drop subscribers of a revoked key: %s",
+			    d->pub_endpoint, zmq_strerror(errno));
+	if (zmq_bind(d->pub, d->cfg->events_endpoint) < 0) {
+		log_error("cannot bind the events endpoint %s again: %s; exiting",
+			  d->cfg->events_endpoint, zmq_strerror(errno));
+		sd_event_exit(d->event, EXIT_FAILURE);
+		return;
+	}
+	loop_save_endpoint(d);
+	log_info("a key was revoked: subscribers reconnect through authentication");
 }
 
 /* Receive ready requests into l->msgs[have..batch_max); returns the new count. */
@@ -167,6 +204,8 @@ static void loop_pump(struct loop *l)
 		loop_send_replies(d, l->msgs, n);
 		events_publish(d);
 		loop_close_frames(l, n);
+		if (d->key_revoked)
+			loop_rebind_events(d);
 	}
 
 	/* Edge-triggered: serve what is still pending on the next iteration. */
@@ -200,6 +239,37 @@ static int on_zap(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 	return 0;
 }
 
+/*
+ * Stopping: requests already queued are answered EBUSY (a client retries
+ * them, with the same request id, once docketd is back) rather than left to
+ * time out. Bounded to one batch: anything later simply goes unanswered.
+ */
+static void loop_refuse_pending(struct loop *l)
+{
+	struct daemon *d = &l->d;
+	size_t n = loop_fill(l, 0);
+
+	for (size_t i = 0; i < n; i++) {
+		struct request_msg *m = &l->msgs[i];
+		char id[DOCKET_MAX_REQUEST_ID + 1] = "";
+		struct wire_error err = {0};
+		struct wire_request wr;
+		msgpack_packer pk;
+
+		if (!m->malformed &&
+		    wire_request_decode(zmq_msg_data(&m->frames[m->n_frames - 1]),
+					zmq_msg_size(&m->frames[m->n_frames - 1]), &wr, id, &err) == 0) {
+			snprintf(id, sizeof(id), "%.*s", (int)wr.id_len, wr.id);
+			wire_request_done(&wr);
+		}
+		msgpack_sbuffer_clear(&m->reply);
+		msgpack_packer_init(&pk, &m->reply, msgpack_sbuffer_write);
+		wire_reply_error(&pk, id, strlen(id), DOCKET_EBUSY, NULL);
+	}
+	loop_send_replies(d, l->msgs, n);
+	loop_close_frames(l, n);
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct loop *l = userdata;
@@ -211,6 +281,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void
 	/* Batches run to completion inside one callback, so nothing is in flight
 	 * here: every acknowledged request is committed. */
 	l->d.stopping = true;
+	loop_refuse_pending(l);
 	notify("STOPPING=1\nSTATUS=stopping on signal %d", (int)si->ssi_signo);
 	log_info("stopping on signal %d", (int)si->ssi_signo);
 	sd_event_exit(l->d.event, EXIT_SUCCESS);
@@ -290,16 +361,21 @@ static int on_maintenance(sd_event_source *s, uint64_t usec, void *userdata)
 
 	if (store_reader_check(d->store, &dead) >= 0 && dead > 0)
 		log_notice("cleared %d stale reader slots", dead);
-	if (d->storage_full && !l->map_exhausted && disk_has_room(d->cfg->state_dir)) {
+	if (d->storage_full && !d->map_exhausted && disk_has_room(d->cfg->state_dir)) {
 		log_notice("disk space is available again: accepting writes");
 		d->storage_full = false;
 	}
 	if (!d->storage_full) {
 		r = loop_prune_requests(l);
-		if (r == -ENOSPC || r == -EFBIG)
+		if (r == -ENOSPC || r == -EFBIG) {
 			d->storage_full = true;
-		else if (r < 0 && r != -ENOENT)
-			log_warning("pruning old request ids failed: %s", strerror(-r));
+		} else if (r < 0 && r != -ENOENT) {
+			/* A poisoned environment (MDB_PANIC) or worse: serving on would
+			 * refuse every connection and read. Exit; systemd restarts us. */
+			log_error("storage failed during maintenance (%s): exiting", strerror(-r));
+			sd_event_exit(d->event, EXIT_FAILURE);
+			return 0;
+		}
 	}
 	notify("STATUS=serving: last event %llu, %llu requests%s",
 	       (unsigned long long)d->last_seq, (unsigned long long)d->requests,
@@ -390,6 +466,7 @@ static int loop_open_sockets(struct loop *l)
 			  zmq_strerror(-r));
 		return r;
 	}
+	loop_save_endpoint(d);
 	return 0;
 }
 

@@ -212,6 +212,18 @@ static int mkdir_mode(const char *path, mode_t mode)
 	return 0;
 }
 
+/* Remove FILE and FILE.pub as docket_keygen wrote them. */
+static void remove_key_pair(const char *path)
+{
+	char *pub;
+
+	(void)unlink(path);
+	if (asprintf(&pub, "%s.pub", path) >= 0) {
+		(void)unlink(pub);
+		free(pub);
+	}
+}
+
 static int run_init(struct config *cfg)
 {
 	struct docket_keypair server, office;
@@ -228,7 +240,7 @@ static int run_init(struct config *cfg)
 		return EX_USAGE;
 	}
 	if (asprintf(&keys, "%s/keys", cfg->state_dir) < 0 ||
-	    asprintf(&server_path, "%s/server.key", keys) < 0 ||
+	    asprintf(&server_path, "%s", cfg->server_key) < 0 ||
 	    asprintf(&office_path, "%s/%s.key", keys, arg_office_id) < 0)
 		return EXIT_FAILURE;
 
@@ -243,10 +255,16 @@ static int run_init(struct config *cfg)
 		r = EX_CANTCREAT;
 		goto out;
 	}
-	if ((r = docket_keygen(server_path, &server)) < 0 ||
-	    (r = docket_keygen(office_path, &office)) < 0) {
-		fprintf(stderr, "docketd: cannot write the key files in %s: %s\n", keys,
+	if ((r = docket_keygen(server_path, &server)) < 0) {
+		fprintf(stderr, "docketd: cannot write the server key %s: %s\n", server_path,
 			strerror(-r));
+		r = EX_CANTCREAT;
+		goto out;
+	}
+	if ((r = docket_keygen(office_path, &office)) < 0) {
+		fprintf(stderr, "docketd: cannot write the office key %s: %s\n", office_path,
+			strerror(-r));
+		remove_key_pair(server_path);
 		r = EX_CANTCREAT;
 		goto out;
 	}
@@ -270,8 +288,11 @@ static int run_init(struct config *cfg)
 	free(d.outbox.ev);
 	d.store = store_close(d.store);
 	if (r < 0) {
-		fprintf(stderr, "docketd: cannot create the store in %s: %s\n", cfg->state_dir,
-			err.code ? err.message : strerror(-r));
+		fprintf(stderr, "docketd: cannot create the store in %s: %s; the key files "
+				"were removed again, nothing is left half done\n",
+			cfg->state_dir, err.code ? err.message : strerror(-r));
+		remove_key_pair(server_path);
+		remove_key_pair(office_path);
 		r = EXIT_FAILURE;
 		goto out;
 	}

@@ -244,22 +244,17 @@ static int request_one(struct daemon *d, struct store_txn *batch, struct auth_ca
 		return 0;
 	}
 	if (!(op->roles & (1u << r.role))) {
-		const char *fields[] = {NULL, NULL};
-		char f[64];
+		char f[64], g[DOCKET_MAX_REQUEST_ID + 16];
+		const char *fields[] = {f, g, NULL};
 
 		snprintf(f, sizeof(f), "UNIT=%s", r.unit);
-		fields[0] = f;
+		snprintf(g, sizeof(g), "REQUEST=%.*s", (int)wr.id_len, wr.id);
 		log_fields(LOG_NOTICE, fields, "refused %s for unit %s (role %s)", op->name, r.unit,
 			   role_to_string(r.role));
 		snprintf(err.message, sizeof(err.message),
 			 "unit '%s' has the role %s, which may not call %s", r.unit,
 			 role_to_string(r.role), op->name);
 		reply_error(out, wr.id, wr.id_len, DOCKET_EFORBIDDEN, err.message);
-		wire_request_done(&wr);
-		return 0;
-	}
-	if ((op->flags & DOCKET_OP_WRITE) && d->storage_full) {
-		reply_error(out, wr.id, wr.id_len, DOCKET_ESTORAGEFULL, NULL);
 		wire_request_done(&wr);
 		return 0;
 	}
@@ -277,6 +272,17 @@ static int request_one(struct daemon *d, struct store_txn *batch, struct auth_ca
 	if (op->flags & DOCKET_OP_WRITE) {
 		digest = args_digest(wr.args);
 		q = idempotency_lookup(&r, digest, out);
+		/* A retry of an acknowledged write gets its stored reply even when
+		 * storage is full; only a new write is refused. */
+		if (q == 0 && d->storage_full)
+			q = wire_error_set(&err, DOCKET_ESTORAGEFULL,
+					   d->map_exhausted
+						   ? "the store reached map_max_mb and nothing was "
+						     "changed: retry once the operator has raised "
+						     "map_max_mb (reads still work)"
+						   : "the daemon's disk is full and nothing was changed: "
+						     "retry once the operator has freed space (reads "
+						     "still work)");
 		if (q != 0) {
 			store_abort(r.txn);
 			if (q < 0 && !is_fatal(q))
@@ -343,10 +349,18 @@ int request_batch(struct daemon *d, struct request_msg *msgs, size_t *n, size_t 
 		if (r < 0)
 			return r;
 		for (;;) {
-			for (; done < *n && r >= 0; done++)
+			for (; done < *n && r >= 0; done++) {
+				if (msgs[done].malformed) {
+					reply_error(&msgs[done].reply, "", 0, DOCKET_EPROTO,
+						    "a request is exactly one frame (after the "
+						    "empty delimiter a REQ socket adds): send one "
+						    "msgpack map as one frame");
+					continue;
+				}
 				r = request_one(d, txn, &ac, now,
 						&msgs[done].frames[msgs[done].n_frames - 1],
 						&msgs[done].reply);
+			}
 			/* Requests that arrived while this batch was applied join it
 			 * rather than wait a whole commit for the next one. Not on a
 			 * retry: then exactly the same batch is applied again. */
@@ -380,6 +394,7 @@ int request_batch(struct daemon *d, struct request_msg *msgs, size_t *n, size_t 
 			log_error("storage map is at map_max_mb and full: refusing writes until "
 				  "the operator raises map_max_mb");
 			d->storage_full = true;
+			d->map_exhausted = true;
 			continue;
 		}
 		if (r == -ENOSPC && !d->storage_full) {

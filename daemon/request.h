@@ -41,6 +41,7 @@ DOCKET_OPS(X)
 struct request_msg {
 	zmq_msg_t frames[3]; /* routing id, [empty delimiter,] body */
 	int n_frames;
+	bool malformed; /* not one request frame: only frames[0], the routing id, is kept */
 	msgpack_sbuffer reply;
 };
 

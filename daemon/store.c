@@ -323,6 +323,13 @@ int store_open(const char *dir, const struct store_options *opts, struct store *
 		r = store_errno(rc);
 		goto fail;
 	}
+	/* LMDB 0.9.24 opens its main data file descriptor without O_CLOEXEC. */
+	{
+		mdb_filehandle_t fd;
+
+		if (mdb_env_get_fd(s->env, &fd) == MDB_SUCCESS && fd >= 0)
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
 
 	r = store_open_dbs(s);
 	if (r < 0)

@@ -135,7 +135,7 @@ static int key_attach(struct daemon *d, struct store_txn *txn, int64_t now_ms, c
 	struct store_slice v;
 	struct key k;
 	char z85[DOCKET_KEY_Z85_LEN + 1];
-	uint64_t count = 0;
+	uint64_t count = 0, ever = 0;
 	int r;
 
 	zmq_z85_encode(z85, key, 32);
@@ -162,11 +162,17 @@ static int key_attach(struct daemon *d, struct store_txn *txn, int64_t now_ms, c
 		     r = store_cursor_next(c, &ck, &cv)) {
 			if (key_is_active(txn, (const uint8_t *)ck.data + ulen))
 				count++;
+			ever++;
 		}
 		store_cursor_close(c);
 		if (r < 0 && r != -ENOENT)
 			return r;
 	}
+	if (ever >= DOCKET_MAX_KEYS_EVER)
+		return wire_error_set(err, DOCKET_ELIMIT,
+				      "unit '%s' has had %u keys, the most one unit may have: "
+				      "register the unit again under a new id",
+				      unit, DOCKET_MAX_KEYS_EVER);
 	if (count >= DOCKET_MAX_KEYS_PER_UNIT)
 		return wire_error_set(err, DOCKET_ELIMIT,
 				      "unit '%s' already has %u active keys: revoke one first",
@@ -571,6 +577,54 @@ int op_unit_key_add(struct request *r)
 	return 0;
 }
 
+/*
+ * True if some office unit has an active key other than except: revoking
+ * the last one would leave no one able to manage units and keys, with no
+ * way back short of editing the store.
+ */
+static bool other_office_key(struct store_txn *txn, const uint8_t except[32])
+{
+	struct store_cursor *uc, *kc;
+	struct store_slice k, v, ck, cv;
+	bool found = false;
+	int q;
+
+	if (store_cursor_open(txn, STORE_DB_UNITS, &uc) < 0)
+		return true; /* cannot tell: do not block the revocation */
+	if (store_cursor_open(txn, STORE_DB_UNIT_KEYS, &kc) < 0) {
+		store_cursor_close(uc);
+		return true;
+	}
+	for (q = store_cursor_seek(uc, NULL, 0, &k, &v); q == 0 && !found;
+	     q = store_cursor_next(uc, &k, &v)) {
+		char role[16], id[DOCKET_MAX_UNIT_ID + 1];
+		msgpack_unpacked u;
+		size_t ulen;
+
+		if (record_unpack(&v, &u) < 0)
+			continue;
+		record_str(&u.data, "role", role, sizeof(role));
+		record_str(&u.data, "id", id, sizeof(id));
+		msgpack_unpacked_destroy(&u);
+		if (strcmp(role, "office") != 0)
+			continue;
+		ulen = strlen(id) + 1;
+		for (int c = store_cursor_seek(kc, id, ulen, &ck, &cv);
+		     c == 0 && ck.len == ulen + 32 && memcmp(ck.data, id, ulen) == 0;
+		     c = store_cursor_next(kc, &ck, &cv)) {
+			const uint8_t *key = (const uint8_t *)ck.data + ulen;
+
+			if (memcmp(key, except, 32) != 0 && key_is_active(txn, key)) {
+				found = true;
+				break;
+			}
+		}
+	}
+	store_cursor_close(kc);
+	store_cursor_close(uc);
+	return found;
+}
+
 int op_unit_key_revoke(struct request *r)
 {
 	static const struct wire_arg spec[] = {
@@ -615,6 +669,11 @@ int op_unit_key_revoke(struct request *r)
 	if (strcmp(status, "revoked") == 0)
 		return wire_error_set(r->err, DOCKET_EEXISTS,
 				      "key %s of unit '%s' is already revoked", z85, unit);
+	if (!other_office_key(r->txn, key))
+		return wire_error_set(r->err, DOCKET_EFORBIDDEN,
+				      "key %s is the last active key of any office unit: revoking "
+				      "it would leave no one able to manage units and keys; add "
+				      "another office key first ('docket unit key add')", z85);
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
@@ -640,11 +699,11 @@ int op_unit_key_revoke(struct request *r)
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 2);
+	/* The reason is free text: it is kept in the key record (unit.show), not
+	 * published to every subscriber. */
+	msgpack_pack_map(&pk, 1);
 	wire_pack_cstr(&pk, "key");
 	wire_pack_cstr(&pk, z85);
-	wire_pack_cstr(&pk, "reason");
-	wire_pack_cstr(&pk, reason);
 	q = events_append(r->d, r->txn, r->now_ms,
 			  &(struct event_spec){
 				  .kind = DOCKET_EV_UNIT_KEY_REVOKED,
@@ -658,6 +717,9 @@ int op_unit_key_revoke(struct request *r)
 	if (q < 0)
 		return store_failed(r, q);
 
+	/* Open subscriber connections made with this key must go: the loop
+	 * rebinds the event socket once this batch has committed. */
+	r->d->key_revoked = true;
 	msgpack_pack_map(r->pk, 2);
 	wire_pack_cstr(r->pk, "id");
 	wire_pack_cstr(r->pk, unit);

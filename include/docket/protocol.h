@@ -34,6 +34,7 @@
 #define DOCKET_MAX_UNIT_ID 32u                /* bytes in a unit id (slug) */
 #define DOCKET_MAX_NAME 200u                  /* bytes in a display name */
 #define DOCKET_MAX_KEYS_PER_UNIT 16u          /* active CURVE keys per unit */
+#define DOCKET_MAX_KEYS_EVER 256u             /* keys a unit may ever have, revoked included */
 #define DOCKET_MAX_BATCH 256u                 /* requests in one group commit */
 #define DOCKET_EVENTS_PAGE_MAX 1000u          /* events in one events.since page */
 #define DOCKET_LIST_PAGE_MAX 1000u            /* items in one list page */

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <zmq.h>
+
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -311,4 +313,22 @@ uint64_t harness_last_seq(docket_client *c)
 	v = seq->via.u64;
 	docket_reply_free(rep);
 	return v;
+}
+
+void *harness_raw_socket(struct harness *h, void *ctx, int type, const char *key_path)
+{
+	struct docket_keypair own, server;
+	int linger = 0;
+	void *s;
+
+	assert_int_equal(docket_key_load(key_path ? key_path : h->office_key, &own), 0);
+	assert_int_equal(docket_key_load(h->server_pub, &server), 0);
+	s = zmq_socket(ctx, type);
+	assert_non_null(s);
+	assert_int_equal(zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof(linger)), 0);
+	assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server.public_key, 40), 0);
+	assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, own.public_key, 40), 0);
+	assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, own.secret_key, 40), 0);
+	assert_int_equal(zmq_connect(s, type == ZMQ_SUB ? h->events_endpoint : h->endpoint), 0);
+	return s;
 }

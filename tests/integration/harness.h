@@ -62,6 +62,13 @@ int harness_cli(struct harness *h, const char *key_path, char *out, size_t out_s
 /* Wait up to timeout_ms for a datagram containing want ("READY=1"). */
 bool harness_wait_notify(struct harness *h, const char *want, int timeout_ms);
 
+/*
+ * A raw ZeroMQ socket of type (ZMQ_DEALER or ZMQ_SUB) in ctx, set up as a
+ * CURVE client with key_path (NULL: the office) and connected to the
+ * request endpoint (DEALER) or the events endpoint (SUB).
+ */
+void *harness_raw_socket(struct harness *h, void *ctx, int type, const char *key_path);
+
 /* Last committed seq as reported by ping. */
 uint64_t harness_last_seq(docket_client *c);
 
