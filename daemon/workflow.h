@@ -25,23 +25,23 @@
 #include <docket/protocol.h>
 
 /* Limits on a definition; a file beyond one is refused with a message. */
-#define WF_NAME_MAX 48u            /* bytes in a workflow, state, action, field, relation or choice name */
-#define WF_TITLE_MAX 200u          /* bytes in a title (DOCKET_MAX_NAME) */
-#define WF_STATES_MAX 64u          /* states in one workflow */
-#define WF_ACTIONS_MAX 128u        /* actions in one workflow */
-#define WF_FIELDS_MAX 32u          /* fields of one action */
-#define WF_CHOICES_MAX 32u         /* choices of a choice field or a countersign */
-#define WF_RELATIONS_MAX 16u       /* relations declared in relations: (starter not counted) */
-#define WF_STEPS_MAX 16u           /* escalation steps of one state */
-#define WF_FILE_MAX (1u << 20)     /* bytes in one definition file */
-#define WF_DIR_MAX 256u            /* definition files in one directory */
-#define WF_ID_PREFIX_MAX 4u        /* capital letters in an id prefix */
-#define WF_DAYS_MAX 3650u          /* n of a duration in workdays or days */
-#define WF_HOURS_MAX 8760u         /* n of a duration in hours */
-#define WF_TEXT_MAX 65536u         /* the largest max of a text field (DOCKET_MAX_STRING) */
-#define WF_TEXT_DEFAULT_MAX 2000u  /* max of a text field that gives none */
-#define WF_UNITS_MAX 200u          /* the largest max of a units field, and of a quorum */
-#define WF_UNITS_DEFAULT_MAX 50u   /* max of a units field that gives none */
+#define WF_NAME_MAX 48u           /* bytes in a name of anything */
+#define WF_TITLE_MAX 200u         /* bytes in a title (DOCKET_MAX_NAME) */
+#define WF_STATES_MAX 64u         /* states in one workflow */
+#define WF_ACTIONS_MAX 128u       /* actions in one workflow */
+#define WF_FIELDS_MAX 32u         /* fields of one action */
+#define WF_CHOICES_MAX 32u        /* choices of a choice field or a countersign */
+#define WF_RELATIONS_MAX 16u      /* relations declared in relations: (starter not counted) */
+#define WF_STEPS_MAX 16u          /* escalation steps of one state */
+#define WF_FILE_MAX (1u << 20)    /* bytes in one definition file */
+#define WF_DIR_MAX 256u           /* definition files in one directory */
+#define WF_ID_PREFIX_MAX 4u       /* capital letters in an id prefix */
+#define WF_DAYS_MAX 3650u         /* n of a duration in workdays or days */
+#define WF_HOURS_MAX 8760u        /* n of a duration in hours */
+#define WF_TEXT_MAX 65536u        /* the largest max of a text field (DOCKET_MAX_STRING) */
+#define WF_TEXT_DEFAULT_MAX 2000u /* max of a text field that gives none */
+#define WF_UNITS_MAX 200u         /* the largest max of a units field, and of a quorum */
+#define WF_UNITS_DEFAULT_MAX 50u  /* max of a units field that gives none */
 
 /* "No index": an optional state, action or relation reference that is absent. */
 #define WF_NONE (-1)
@@ -73,20 +73,20 @@ enum wf_field_type {
 
 /* One field of an action: a value the client sends with it. */
 struct wf_field {
-	char *name;               /* [a-z0-9_-], unique within the action */
-	char *title;              /* display title, or NULL when the file gives none */
-	enum wf_field_type type;  /* the kind of value */
-	bool required;            /* the action cannot be fired without it */
-	int64_t min;              /* text: bytes (default 0); integer: value (default INT64_MIN);
-				   * units: count (default 0); otherwise 0 */
-	int64_t max;              /* text: bytes (default WF_TEXT_DEFAULT_MAX); integer: value
-				   * (default INT64_MAX); units: count (default WF_UNITS_DEFAULT_MAX);
-				   * otherwise 0 */
-	char **choices;           /* choice: the allowed values, in file order; NULL otherwise */
-	size_t nchoices;          /* entries of choices (1..WF_CHOICES_MAX for a choice field) */
-	int relation;             /* unit/units: the relation the unit(s) join on the instance
-				   * (index into wf_def.relations, never WF_RELATION_STARTER),
-				   * or WF_NONE */
+	char *name;              /* [a-z0-9_-], unique within the action */
+	char *title;             /* display title, or NULL when the file gives none */
+	enum wf_field_type type; /* the kind of value */
+	bool required;           /* the action cannot be fired without it */
+	int64_t min;             /* text: bytes (default 0); integer: value (default INT64_MIN);
+				  * units: count (default 0); otherwise 0 */
+	int64_t max;             /* text: bytes (default WF_TEXT_DEFAULT_MAX); integer: value
+				  * (default INT64_MAX); units: count (default
+				  * WF_UNITS_DEFAULT_MAX); otherwise 0 */
+	char **choices;          /* choice: the allowed values, in file order; NULL otherwise */
+	size_t nchoices;         /* entries of choices (1..WF_CHOICES_MAX for a choice field) */
+	int relation;            /* unit/units: the relation the unit(s) join on the instance
+				  * (index into wf_def.relations, never WF_RELATION_STARTER),
+				  * or WF_NONE */
 };
 
 /* What an action does to its state's countersign. */
@@ -99,21 +99,21 @@ enum wf_countersign_op {
 
 /* One action: a named, authorised transition (or record) on an instance. */
 struct wf_action {
-	char *name;                        /* slug [a-z0-9-], unique within the workflow */
-	char *title;                       /* display title; the name when the file gives none */
-	int *from;                         /* state indexes it may be fired from, file order */
-	size_t nfrom;                      /* entries of from, >= 1 */
-	int to;                            /* state index it moves to, or WF_NONE (stay or countersign) */
-	bool stay;                         /* records without moving (to == WF_NONE) */
-	bool automatic;                    /* fired only by the daemon (ladder or countersign
-					    * completion), never by a client */
-	uint32_t roles;                    /* DOCKET_R() mask of roles that may fire it; 0 when
-					    * automatic */
-	uint32_t relations;                /* bit i set: the actor may fire it when holding
-					    * relations[i]; 0 = no relation needed */
+	char *name;         /* slug [a-z0-9-], unique within the workflow */
+	char *title;        /* display title; the name when the file gives none */
+	int *from;          /* state indexes it may be fired from, file order */
+	size_t nfrom;       /* entries of from, >= 1 */
+	int to;             /* state index it moves to, or WF_NONE (stay or countersign) */
+	bool stay;          /* records without moving (to == WF_NONE) */
+	bool automatic;     /* fired only by the daemon (ladder or countersign
+			     * completion), never by a client */
+	uint32_t roles;     /* DOCKET_R() mask of roles that may fire it; 0 when
+			     * automatic */
+	uint32_t relations; /* bit i set: the actor may fire it when holding
+			     * relations[i]; 0 = no relation needed */
 	enum wf_countersign_op countersign; /* its part in the countersign of its from states */
-	struct wf_field *fields;           /* the fields, file order */
-	size_t nfields;                    /* entries of fields, 0..WF_FIELDS_MAX */
+	struct wf_field *fields;            /* the fields, file order */
+	size_t nfields;                     /* entries of fields, 0..WF_FIELDS_MAX */
 };
 
 /* When an escalation step falls. */
@@ -140,15 +140,15 @@ enum wf_urge_level {
 
 /* One step of a state's escalation ladder. */
 struct wf_step {
-	enum wf_step_at at;        /* the point it is counted from */
-	struct wf_duration after;  /* WF_AT_DEADLINE only: the offset after the deadline;
-				    * n == 0 at the deadline itself (and always for due soon) */
-	enum wf_step_do what;      /* the kind of step */
-	enum wf_urge_level level;  /* WF_DO_URGE: the level; WF_LEVEL_URGE otherwise */
-	uint32_t to_roles;         /* DOCKET_R() mask of roles addressed; non-zero for escalate */
-	uint32_t to_relations;     /* bit i set: the units holding relations[i] are addressed */
-	int action;                /* WF_DO_ACTION: the automatic action fired (its from includes
-				    * this state); WF_NONE otherwise */
+	enum wf_step_at at;       /* the point it is counted from */
+	struct wf_duration after; /* WF_AT_DEADLINE only: the offset after the deadline;
+				   * n == 0 at the deadline itself (and always for due soon) */
+	enum wf_step_do what;     /* the kind of step */
+	enum wf_urge_level level; /* WF_DO_URGE: the level; WF_LEVEL_URGE otherwise */
+	uint32_t to_roles;        /* DOCKET_R() mask of roles addressed; non-zero for escalate */
+	uint32_t to_relations;    /* bit i set: the units holding relations[i] are addressed */
+	int action;               /* WF_DO_ACTION: the automatic action fired (its from includes
+				   * this state); WF_NONE otherwise */
 };
 
 /* When a countersign is complete. */
@@ -208,21 +208,21 @@ struct wf_state {
 
 /* One loaded, resolved workflow definition. */
 struct wf_def {
-	char *name;                          /* slug [a-z0-9-]: the file name without .yaml */
-	uint32_t version;                    /* >= 1; a changed definition has a new version */
-	char *title;                         /* display title */
+	char *name;                           /* slug [a-z0-9-]: the file name without .yaml */
+	uint32_t version;                     /* >= 1; a changed definition has a new version */
+	char *title;                          /* display title */
 	char id_prefix[WF_ID_PREFIX_MAX + 1]; /* 1-4 capital letters: ids <prefix>-<year>-<nnnn> */
-	char *calendar;                      /* working-day calendar name, default "cn" */
-	char **relations;                    /* [0] "starter", then the declared ones in order */
-	size_t nrelations;                   /* entries of relations, 1..WF_RELATIONS_MAX + 1 */
-	int start;                           /* index of the initial state */
-	struct wf_state *states;             /* the states, file order */
-	size_t nstates;                      /* entries of states, 1..WF_STATES_MAX */
-	struct wf_action *actions;           /* the actions, file order */
-	size_t nactions;                     /* entries of actions, 1..WF_ACTIONS_MAX */
-	char *source;                        /* the file's bytes as read, NUL-terminated copy */
-	size_t source_len;                   /* bytes of source, without the terminating NUL */
-	uint64_t digest;                     /* 64-bit FNV-1a of the source_len bytes */
+	char *calendar;                       /* working-day calendar name, default "cn" */
+	char **relations;                     /* [0] "starter", then the declared ones in order */
+	size_t nrelations;                    /* entries of relations, 1..WF_RELATIONS_MAX + 1 */
+	int start;                            /* index of the initial state */
+	struct wf_state *states;              /* the states, file order */
+	size_t nstates;                       /* entries of states, 1..WF_STATES_MAX */
+	struct wf_action *actions;            /* the actions, file order */
+	size_t nactions;                      /* entries of actions, 1..WF_ACTIONS_MAX */
+	char *source;                         /* the file's bytes as read, NUL-terminated copy */
+	size_t source_len;                    /* bytes of source, without the terminating NUL */
+	uint64_t digest;                      /* 64-bit FNV-1a of the source_len bytes */
 };
 
 /* Definitions loaded from one directory, sorted by name, names unique. */
