@@ -130,15 +130,37 @@ static void unavailable_daemon_exits_69(void **state)
 			 69);
 }
 
+/* Run docketd --check --config cfg; its stdout and stderr go to out. Returns the exit status. */
+static int run_check(const char *cfg, char *out, size_t size)
+{
+	int pipefd[2], status;
+	size_t n = 0;
+	ssize_t k;
+	pid_t pid;
+
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], STDERR_FILENO);
+		dup2(pipefd[1], STDOUT_FILENO);
+		execl(DOCKETD_PATH, DOCKETD_PATH, "--check", "--config", cfg, (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	while (n + 1 < size && (k = read(pipefd[0], out + n, size - 1 - n)) > 0)
+		n += (size_t)k;
+	out[n] = '\0';
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* docketd --check: every problem as file:line:col, exit 78. */
 static void check_reports_every_config_error_with_its_position(void **state)
 {
 	char dir[] = "/tmp/docket-check-XXXXXX", path[64], out[4096];
-	int pipefd[2], status;
-	size_t n = 0;
-	ssize_t k;
 	FILE *f;
-	pid_t pid;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/bad.yaml", dir);
@@ -147,22 +169,7 @@ static void check_reports_every_config_error_with_its_position(void **state)
 	fprintf(f, "state_dir: %s\nbatch_max: lots\ncolour: blue\nevents_hwm: -5\n", dir);
 	fclose(f);
 
-	assert_int_equal(pipe(pipefd), 0);
-	pid = fork();
-	if (pid == 0) {
-		dup2(pipefd[1], STDERR_FILENO);
-		dup2(pipefd[1], STDOUT_FILENO);
-		execl(DOCKETD_PATH, DOCKETD_PATH, "--check", "--config", path, (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	while ((k = read(pipefd[0], out + n, sizeof(out) - 1 - n)) > 0)
-		n += (size_t)k;
-	out[n] = '\0';
-	close(pipefd[0]);
-	waitpid(pid, &status, 0);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 78);
+	assert_int_equal(run_check(path, out, sizeof(out)), 78);
 	{
 		char want[128];
 
@@ -234,12 +241,9 @@ static void calendar_show_lists_holidays_and_make_up_days(void **state)
 /* Run docketd --check with a calendars directory holding one year. */
 static int check_with_calendar_year(int year, char *out, size_t size)
 {
-	char dir[] = "/tmp/docket-cal-XXXXXX", path[128], cfg[128];
-	int pipefd[2], status;
-	size_t n = 0;
-	ssize_t k;
+	char dir[] = "/tmp/docket-cal-XXXXXX", path[128], cfg[128], cmd[128];
 	FILE *f;
-	pid_t pid;
+	int r;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/calendars", dir);
@@ -256,27 +260,10 @@ static int check_with_calendar_year(int year, char *out, size_t size)
 	fprintf(f, "state_dir: %s\nworkflows_dir: %s\ncalendar: test\n", dir, dir);
 	fclose(f);
 
-	assert_int_equal(pipe(pipefd), 0);
-	pid = fork();
-	if (pid == 0) {
-		dup2(pipefd[1], STDERR_FILENO);
-		dup2(pipefd[1], STDOUT_FILENO);
-		execl(DOCKETD_PATH, DOCKETD_PATH, "--check", "--config", cfg, (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	while ((k = read(pipefd[0], out + n, size - 1 - n)) > 0)
-		n += (size_t)k;
-	out[n] = '\0';
-	close(pipefd[0]);
-	waitpid(pid, &status, 0);
-	{
-		char cmd[128];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		(void)!system(cmd);
-	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	r = run_check(cfg, out, size);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	(void)!system(cmd);
+	return r;
 }
 
 static void check_warns_when_the_calendar_runs_out(void **state)
