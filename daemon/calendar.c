@@ -29,6 +29,8 @@
 
 #include <yaml.h>
 
+#include "yamlmap.h"
+
 #define CALENDAR_NAME_MAX 64        /* bytes in a calendar's name */
 #define CALENDAR_YEARS_MAX 100      /* files (years) in one calendar */
 #define CALENDAR_FILE_MAX (1 << 20) /* bytes in one file */
@@ -56,14 +58,8 @@ struct calendar {
 };
 
 /* The schema: every key of each mapping, all of them required. */
-struct calendar_key {
-	const char *name;
-	yaml_node_type_t type;
-	const char *help;
-};
-
 enum { KEY_CALENDAR, KEY_YEAR, KEY_TITLE, KEY_SOURCE, KEY_WEEKEND, KEY_HOLIDAYS, KEY_WORKDAYS };
-static const struct calendar_key file_keys[] = {
+static const struct yamlmap_key file_keys[] = {
 	[KEY_CALENDAR] = {"calendar", YAML_SCALAR_NODE, "the calendar's name, as in the file name"},
 	[KEY_YEAR] = {"year", YAML_SCALAR_NODE, "the year, as in the file name"},
 	[KEY_TITLE] = {"title", YAML_SCALAR_NODE, "a one-line title"},
@@ -75,14 +71,14 @@ static const struct calendar_key file_keys[] = {
 };
 
 enum { KEY_H_NAME, KEY_H_FROM, KEY_H_TO };
-static const struct calendar_key holiday_keys[] = {
+static const struct yamlmap_key holiday_keys[] = {
 	[KEY_H_NAME] = {"name", YAML_SCALAR_NODE, "the holiday's name"},
 	[KEY_H_FROM] = {"from", YAML_SCALAR_NODE, "its first day, YYYY-MM-DD"},
 	[KEY_H_TO] = {"to", YAML_SCALAR_NODE, "its last day, YYYY-MM-DD"},
 };
 
 enum { KEY_W_DATE, KEY_W_FOR };
-static const struct calendar_key workday_keys[] = {
+static const struct yamlmap_key workday_keys[] = {
 	[KEY_W_DATE] = {"date", YAML_SCALAR_NODE, "the weekend day worked, YYYY-MM-DD"},
 	[KEY_W_FOR] = {"for", YAML_SCALAR_NODE, "the holiday it makes up for"},
 };
@@ -220,64 +216,56 @@ void calendar_format_date(int32_t day, char buf[11])
 
 /* --- Loading --- */
 
+/* A calendar mapping being checked, and its name in messages. */
+struct calendar_map_ctx {
+	struct calendar_check *x;
+	const char *what;
+};
+
+/* Word a problem yamlmap_check() found in a calendar mapping. */
+static void calendar_map_report(void *ctx, const struct yamlmap_problem *p)
+{
+	struct calendar_map_ctx *c = ctx;
+
+	switch (p->kind) {
+	case YAMLMAP_NOT_A_NAME:
+		calendar_error(c->x, p->mark, "keys must be plain names");
+		break;
+	case YAMLMAP_UNKNOWN:
+		calendar_error(c->x, p->mark, "unknown key '%.64s' in %s (known: %s)", p->name,
+			       c->what, p->allowed);
+		break;
+	case YAMLMAP_TWICE:
+		calendar_error(c->x, p->mark, "'%s' is given twice", p->name);
+		break;
+	case YAMLMAP_WRONG_TYPE:
+		calendar_error(c->x, p->mark, "'%s' must be %s (%s)", p->name,
+			       p->key->type == YAML_SCALAR_NODE ? "a single value" : "a list",
+			       p->key->help);
+		break;
+	case YAMLMAP_NUL:
+		break; /* not asked for: calendar_text() and calendar_date() see to it */
+	case YAMLMAP_MISSING:
+		calendar_error(c->x, p->mark, "%s is missing '%s' (%s)", c->what, p->key->name,
+			       p->key->help);
+		break;
+	}
+}
+
 /*
- * Check mapping map against keys[]: report keys it does not know, keys
- * given twice, values of the wrong kind and missing keys (at the mapping's
- * start, as "what is missing 'key'"). node[i] is the value of keys[i], or
- * NULL when absent or of the wrong kind.
+ * Check mapping map against keys[], every one of them required (see
+ * yamlmap_check()); what names the mapping in messages. node[i] is the value
+ * of keys[i], or NULL when absent or of the wrong kind.
  */
 static void calendar_map(struct calendar_check *x, yaml_node_t *map,
-			 const struct calendar_key *keys, size_t n, const char *what,
+			 const struct yamlmap_key *keys, size_t n, const char *what,
 			 yaml_node_t **node)
 {
-	bool seen[KEYS_MAX] = {false};
+	struct calendar_map_ctx c = {x, what};
+	const struct yamlmap m = {.doc = x->doc, .report = calendar_map_report, .ctx = &c};
+	uint32_t all = (uint32_t)((1ull << n) - 1);
 
-	for (size_t i = 0; i < n; i++)
-		node[i] = NULL;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = yaml_document_get_node(x->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
-		const char *name;
-		size_t i;
-
-		if (k->type != YAML_SCALAR_NODE) {
-			calendar_error(x, &k->start_mark, "keys must be plain names");
-			continue;
-		}
-		name = (const char *)k->data.scalar.value;
-		for (i = 0; i < n && strcmp(keys[i].name, name) != 0; i++)
-			;
-		if (i == n) {
-			char known[128] = ""; /* the names in our own tables fit */
-
-			for (size_t j = 0; j < n; j++) {
-				strcat(known, j ? ", " : "");
-				strcat(known, keys[j].name);
-			}
-			calendar_error(x, &k->start_mark, "unknown key '%.64s' in %s (known: %s)",
-				       name, what, known);
-			continue;
-		}
-		if (seen[i]) {
-			calendar_error(x, &k->start_mark, "'%s' is given twice", name);
-			continue;
-		}
-		seen[i] = true;
-		if (v->type != keys[i].type) {
-			calendar_error(x, &v->start_mark, "'%s' must be %s (%s)", name,
-				       keys[i].type == YAML_SCALAR_NODE ? "a single value"
-									: "a list",
-				       keys[i].help);
-			continue;
-		}
-		node[i] = v;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!seen[i])
-			calendar_error(x, &map->start_mark, "%s is missing '%s' (%s)", what,
-				       keys[i].name, keys[i].help);
-	}
+	yamlmap_check(&m, map, keys, n, all, all, node);
 }
 
 /* A non-empty string value of at most CALENDAR_TEXT_MAX bytes, copied to *ret. */

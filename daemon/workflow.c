@@ -28,17 +28,13 @@
 
 #include <yaml.h>
 
+#include "yamlmap.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define KEYS_MAX 10 /* the longest key table below */
 #define LIST_MAX 64 /* the longest list a file may give (from: every state) */
 
 /* The schema: the keys of each mapping; which are required is a mask per use. */
-struct wf_key {
-	const char *name;
-	yaml_node_type_t type;
-	const char *help;
-};
-
 #define S YAML_SCALAR_NODE
 #define L YAML_SEQUENCE_NODE
 #define M YAML_MAPPING_NODE
@@ -56,7 +52,7 @@ enum {
 	K_ACTIONS,
 	K__N
 };
-static const struct wf_key top_keys[] = {
+static const struct yamlmap_key top_keys[] = {
     [K_WORKFLOW] = {"workflow", S, "the workflow's name, as in the file name"},
     [K_VERSION] = {"version", S, "a whole number from 1, raised on every change"},
     [K_TITLE] = {"title", S, "a one-line title"},
@@ -72,7 +68,7 @@ static const struct wf_key top_keys[] = {
 	 B(K_ACTIONS))
 
 enum { KS_TITLE, KS_TERMINAL, KS_DEADLINE, KS_DUE_SOON, KS_ESCALATION, KS_COUNTERSIGN, KS__N };
-static const struct wf_key state_keys[] = {
+static const struct yamlmap_key state_keys[] = {
     [KS_TITLE] = {"title", S, "a one-line title"},
     [KS_TERMINAL] = {"terminal", S, "true or false"},
     [KS_DEADLINE] = {"deadline", S, "a duration such as 5 workdays"},
@@ -82,7 +78,7 @@ static const struct wf_key state_keys[] = {
 };
 
 enum { KE_AT, KE_DO, KE_TO, KE_LEVEL, KE_ACTION, KE__N };
-static const struct wf_key step_keys[] = {
+static const struct yamlmap_key step_keys[] = {
     [KE_AT] = {"at", S, "due_soon, deadline or deadline + <duration>"},
     [KE_DO] = {"do", S, "remind, urge, escalate, event or action"},
     [KE_TO] = {"to", L, "a list of roles and relations"},
@@ -101,7 +97,7 @@ enum {
 	KC_THEN,
 	KC__N
 };
-static const struct wf_key cs_keys[] = {
+static const struct yamlmap_key cs_keys[] = {
     [KC_UNITS] = {"units", S, "the units field of the actions entering the state"},
     [KC_RELATION] = {"relation", S, "the declared relation the units join"},
     [KC_CHOICES] = {"choices", L, "the answers a unit may give"},
@@ -125,7 +121,7 @@ enum {
 	KA_AUTOMATIC,
 	KA__N
 };
-static const struct wf_key action_keys[] = {
+static const struct yamlmap_key action_keys[] = {
     [KA_TITLE] = {"title", S, "a one-line title"},
     [KA_FROM] = {"from", L, "a list of the states it may be fired from"},
     [KA_TO] = {"to", S, "the state it moves to"},
@@ -138,7 +134,7 @@ static const struct wf_key action_keys[] = {
 };
 
 enum { KF_TYPE, KF_REQUIRED, KF_TITLE, KF_MIN, KF_MAX, KF_CHOICES, KF_RELATION, KF__N };
-static const struct wf_key field_keys[] = {
+static const struct yamlmap_key field_keys[] = {
     [KF_TYPE] = {"type", S, "text, integer, choice, unit, units, date or duration"},
     [KF_REQUIRED] = {"required", S, "true or false"},
     [KF_TITLE] = {"title", S, "a one-line title"},
@@ -510,71 +506,59 @@ static bool wf_duration(struct wf_check *x, const yaml_node_t *v, const char *ke
 
 /* --- Mappings and lists --- */
 
+/* A workflow mapping being checked, and its name in messages. */
+struct wf_map_ctx {
+	struct wf_check *x;
+	const char *what;
+};
+
+/* Word a problem yamlmap_check() found in a workflow mapping. */
+static void wf_map_report(void *ctx, const struct yamlmap_problem *p)
+{
+	struct wf_map_ctx *c = ctx;
+
+	switch (p->kind) {
+	case YAMLMAP_NOT_A_NAME:
+		wf_error(c->x, p->mark, "keys must be plain names");
+		break;
+	case YAMLMAP_UNKNOWN:
+		wf_error(c->x, p->mark, "unknown key '%.64s' in %s (allowed: %s)", p->name, c->what,
+			 p->allowed);
+		break;
+	case YAMLMAP_TWICE:
+		wf_error(c->x, p->mark, "'%s' is given twice in %s (first on line %zu)", p->name,
+			 c->what, p->first_line);
+		break;
+	case YAMLMAP_WRONG_TYPE:
+		wf_error(c->x, p->mark, "'%s' must be %s (%s)", p->name,
+			 p->key->type == YAML_SCALAR_NODE     ? "a single value"
+			 : p->key->type == YAML_SEQUENCE_NODE ? "a list"
+							      : "a mapping",
+			 p->key->help);
+		break;
+	case YAMLMAP_NUL:
+		wf_error(c->x, p->mark, "'%s' must not contain a NUL character", p->name);
+		break;
+	case YAMLMAP_MISSING:
+		wf_error(c->x, p->mark, "%s is missing '%s' (%s)", c->what, p->key->name,
+			 p->key->help);
+		break;
+	}
+}
+
 /*
- * Check mapping map against keys[] (only those in the allowed mask): report
- * keys it does not know (with the allowed ones), keys given twice, values of
- * the wrong kind and keys of the required mask that are missing (at the
- * mapping's start). node[i] is the value of keys[i], or NULL.
+ * Check mapping map against keys[] (only those in the allowed mask, those in
+ * the required mask at least; see yamlmap_check()); what names the mapping in
+ * messages. node[i] is the value of keys[i], or NULL.
  */
-static void wf_map(struct wf_check *x, yaml_node_t *map, const struct wf_key *keys, size_t n,
+static void wf_map(struct wf_check *x, yaml_node_t *map, const struct yamlmap_key *keys, size_t n,
 		   uint32_t allowed, uint32_t required, const char *what, yaml_node_t **node)
 {
-	yaml_node_t *key_node[KEYS_MAX] = {NULL};
+	struct wf_map_ctx c = {x, what};
+	const struct yamlmap m = {
+	    .doc = x->doc, .report = wf_map_report, .ctx = &c, .reject_nul = true};
 
-	for (size_t i = 0; i < n; i++)
-		node[i] = NULL;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
-	     p++) {
-		yaml_node_t *k = yaml_document_get_node(x->doc, p->key);
-		yaml_node_t *v = yaml_document_get_node(x->doc, p->value);
-		const char *name;
-		size_t i;
-
-		if (k->type != YAML_SCALAR_NODE) {
-			wf_error(x, &k->start_mark, "keys must be plain names");
-			continue;
-		}
-		name = wf_s(k);
-		for (i = 0; i < n && !(allowed & B(i) && strcmp(keys[i].name, name) == 0); i++)
-			;
-		if (i == n) {
-			char known[256] = ""; /* the names in our own tables fit */
-
-			for (size_t j = 0; j < n; j++) {
-				if (!(allowed & B(j)))
-					continue;
-				strcat(known, known[0] ? ", " : "");
-				strcat(known, keys[j].name);
-			}
-			wf_error(x, &k->start_mark, "unknown key '%.64s' in %s (allowed: %s)", name,
-				 what, known);
-			continue;
-		}
-		if (key_node[i]) {
-			wf_error(x, &k->start_mark, "'%s' is given twice in %s (first on line %zu)",
-				 name, what, key_node[i]->start_mark.line + 1);
-			continue;
-		}
-		key_node[i] = k;
-		if (v->type != keys[i].type) {
-			wf_error(x, &v->start_mark, "'%s' must be %s (%s)", name,
-				 keys[i].type == YAML_SCALAR_NODE     ? "a single value"
-				 : keys[i].type == YAML_SEQUENCE_NODE ? "a list"
-								      : "a mapping",
-				 keys[i].help);
-			continue;
-		}
-		if (v->type == YAML_SCALAR_NODE && strlen(wf_s(v)) != v->data.scalar.length) {
-			wf_error(x, &v->start_mark, "'%s' must not contain a NUL character", name);
-			continue;
-		}
-		node[i] = v;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if ((required & B(i)) && !key_node[i])
-			wf_error(x, &map->start_mark, "%s is missing '%s' (%s)", what, keys[i].name,
-				 keys[i].help);
-	}
+	yamlmap_check(&m, map, keys, n, allowed, required, node);
 }
 
 /* The value of key in mapping map (the first one), or NULL. */
