@@ -69,6 +69,20 @@ int cli_connect(bool need_events, docket_client **ret);
 int cli_call(docket_client *c, const char *op, const msgpack_sbuffer *args,
 	     const char *request_id, docket_reply **ret, const char *what_fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/*
+ * The request most commands make: connect with the global options, send op
+ * with args (a packed map, or NULL) and wait for the reply. With --json the
+ * result is printed here and *ret is left NULL; otherwise *ret is the reply
+ * for the caller to print and free (docket_reply_free). Returns 0, or an
+ * exit code after reporting "docket: <what>: <message> (NAME)".
+ */
+int cli_query(const char *op, const msgpack_sbuffer *args, docket_reply **ret,
+	      const char *what_fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Pack a map of string arguments: "name", value, ..., NULL; pairs whose value
+ * is NULL are left out. sb must be initialised. */
+void cli_args_strs(msgpack_sbuffer *sb, ...);
+
 /* Print a failure of a libdocket call r and return its exit code. */
 int cli_fail(docket_client *c, int r, const char *what_fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -16,11 +16,9 @@ static void pack_str(msgpack_packer *pk, const char *s)
 
 int cmd_calendar_show(const struct command *cmd, int argc, char **argv)
 {
-	docket_client *c = NULL;
 	docket_reply *rep = NULL;
 	const msgpack_object *days;
 	msgpack_sbuffer sb;
-	msgpack_packer pk;
 	const char *month;
 	int o, r;
 
@@ -33,27 +31,17 @@ int cmd_calendar_show(const struct command *cmd, int argc, char **argv)
 				       argv[argc - 1]);
 	month = argv[optind];
 
-	r = cli_connect(false, &c);
-	if (r)
-		return r;
 	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 1);
-	pack_str(&pk, "month");
-	pack_str(&pk, month);
-	r = cli_call(c, "calendar.show", &sb, arg_request_id, &rep, "cannot show %s", month);
+	cli_args_strs(&sb, "month", month, NULL);
+	r = cli_query("calendar.show", &sb, &rep, "cannot show %s", month);
 	msgpack_sbuffer_destroy(&sb);
-	if (r)
-		goto out;
-	if (arg_json) {
-		r = cli_print_json(&rep->result);
-		goto out;
-	}
+	if (r || !rep)
+		return r;
 	days = docket_map_get(&rep->result, "days");
 	if (!days || days->type != MSGPACK_OBJECT_ARRAY) {
 		cli_error("cannot show %s: the daemon's reply has no days", month);
-		r = EX_PROTOCOL;
-		goto out;
+		docket_reply_free(rep);
+		return EX_PROTOCOL;
 	}
 	{
 		char *cal = cli_text(docket_map_get(&rep->result, "calendar"));
@@ -84,10 +72,8 @@ int cmd_calendar_show(const struct command *cmd, int argc, char **argv)
 		table_print(&t, stdout, "");
 		table_free(&t);
 	}
-out:
 	docket_reply_free(rep);
-	docket_close(c);
-	return r;
+	return 0;
 }
 
 int cmd_calendar_add_days(const struct command *cmd, int argc, char **argv)
@@ -97,7 +83,6 @@ int cmd_calendar_add_days(const struct command *cmd, int argc, char **argv)
 		{"calendar-days", no_argument, NULL, 'c'},
 		{},
 	};
-	docket_client *c = NULL;
 	docket_reply *rep = NULL;
 	const char *from = NULL;
 	bool calendar_days = false;
@@ -124,9 +109,6 @@ int cmd_calendar_add_days(const struct command *cmd, int argc, char **argv)
 	if (!from)
 		return cli_usage_error(cmd, "missing --from DATE (YYYY-MM-DD)");
 
-	r = cli_connect(false, &c);
-	if (r)
-		return r;
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, 3);
@@ -136,22 +118,17 @@ int cmd_calendar_add_days(const struct command *cmd, int argc, char **argv)
 	msgpack_pack_uint64(&pk, n);
 	pack_str(&pk, "unit");
 	pack_str(&pk, calendar_days ? "days" : "workdays");
-	r = cli_call(c, "calendar.add_days", &sb, arg_request_id, &rep,
-		     "cannot count %llu %s from %s", (unsigned long long)n,
-		     calendar_days ? "days" : "working days", from);
+	r = cli_query("calendar.add_days", &sb, &rep, "cannot count %llu %s from %s",
+		      (unsigned long long)n, calendar_days ? "days" : "working days", from);
 	msgpack_sbuffer_destroy(&sb);
-	if (r)
-		goto out;
-	if (arg_json) {
-		r = cli_print_json(&rep->result);
-	} else {
+	if (r || !rep)
+		return r;
+	{
 		char *date = cli_text(docket_map_get(&rep->result, "date"));
 
 		printf("%s\n", date);
 		free(date);
 	}
-out:
 	docket_reply_free(rep);
-	docket_close(c);
-	return r;
+	return 0;
 }

@@ -87,7 +87,6 @@ int cmd_keygen(const struct command *cmd, int argc, char **argv)
 
 int cmd_ping(const struct command *cmd, int argc, char **argv)
 {
-	docket_client *c = NULL;
 	docket_reply *rep = NULL;
 	char *version, *unit, *role, *seq;
 	int r;
@@ -95,16 +94,9 @@ int cmd_ping(const struct command *cmd, int argc, char **argv)
 	r = parse_plain(cmd, argc, argv, 0);
 	if (r >= 0)
 		return r;
-	r = cli_connect(false, &c);
-	if (r)
+	r = cli_query("ping", NULL, &rep, "cannot ping the daemon");
+	if (r || !rep)
 		return r;
-	r = cli_call(c, "ping", NULL, arg_request_id, &rep, "cannot ping the daemon");
-	if (r)
-		goto out;
-	if (arg_json) {
-		r = cli_print_json(&rep->result);
-		goto out;
-	}
 	version = cli_text(docket_map_get(&rep->result, "version"));
 	unit = cli_text(docket_map_get(&rep->result, "unit"));
 	role = cli_text(docket_map_get(&rep->result, "role"));
@@ -115,10 +107,8 @@ int cmd_ping(const struct command *cmd, int argc, char **argv)
 	free(unit);
 	free(role);
 	free(seq);
-out:
 	docket_reply_free(rep);
-	docket_close(c);
-	return r;
+	return 0;
 }
 
 static void format_duration(const msgpack_object *o, char *buf, size_t size)
@@ -167,7 +157,6 @@ static void format_bytes(const msgpack_object *o, char *buf, size_t size)
 int cmd_status(const struct command *cmd, int argc, char **argv)
 {
 	static const char *const counters[] = {"requests", "batches"};
-	docket_client *c = NULL;
 	docket_reply *rep = NULL;
 	const msgpack_object *res, *full;
 	char uptime[64], used[32], map[32];
@@ -177,17 +166,10 @@ int cmd_status(const struct command *cmd, int argc, char **argv)
 	r = parse_plain(cmd, argc, argv, 0);
 	if (r >= 0)
 		return r;
-	r = cli_connect(false, &c);
-	if (r)
+	r = cli_query("status", NULL, &rep, "cannot read the daemon's status");
+	if (r || !rep)
 		return r;
-	r = cli_call(c, "status", NULL, arg_request_id, &rep, "cannot read the daemon's status");
-	if (r)
-		goto out;
 	res = &rep->result;
-	if (arg_json) {
-		r = cli_print_json(res);
-		goto out;
-	}
 
 	format_duration(docket_map_get(res, "uptime_s"), uptime, sizeof(uptime));
 	format_bytes(docket_map_get(res, "used_bytes"), used, sizeof(used));
@@ -221,8 +203,6 @@ int cmd_status(const struct command *cmd, int argc, char **argv)
 	}
 	table_print(&t, stdout, "");
 	table_free(&t);
-out:
 	docket_reply_free(rep);
-	docket_close(c);
-	return r;
+	return 0;
 }

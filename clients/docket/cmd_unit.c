@@ -68,10 +68,8 @@ int cmd_unit_add(const struct command *cmd, int argc, char **argv)
 	};
 	const char *name = NULL, *role = NULL, *key_file = NULL, *key_z85 = NULL, *id;
 	char key[DOCKET_KEY_Z85_LEN + 1] = "";
-	docket_client *c = NULL;
 	docket_reply *rep = NULL;
 	msgpack_sbuffer sb;
-	msgpack_packer pk;
 	int o, r;
 
 	while ((o = cli_getopt(cmd, argc, argv, opts)) != CLI_DONE) {
@@ -113,29 +111,12 @@ int cmd_unit_add(const struct command *cmd, int argc, char **argv)
 			return r;
 	}
 
-	r = cli_connect(false, &c);
-	if (r)
-		return r;
 	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, key[0] ? 4 : 3);
-	pack_cstr(&pk, "id");
-	pack_cstr(&pk, id);
-	pack_cstr(&pk, "name");
-	pack_cstr(&pk, name);
-	pack_cstr(&pk, "role");
-	pack_cstr(&pk, role);
-	if (key[0]) {
-		pack_cstr(&pk, "key");
-		pack_cstr(&pk, key);
-	}
-	r = cli_call(c, "unit.add", &sb, arg_request_id, &rep, "cannot add unit '%s'", id);
+	cli_args_strs(&sb, "id", id, "name", name, "role", role, "key", key[0] ? key : NULL,
+		      NULL);
+	r = cli_query("unit.add", &sb, &rep, "cannot add unit '%s'", id);
 	msgpack_sbuffer_destroy(&sb);
-	if (r)
-		goto out;
-	if (arg_json) {
-		r = cli_print_json(&rep->result);
-	} else {
+	if (rep) {
 		char *rid = cli_text(docket_map_get(&rep->result, "id"));
 		char *rname = cli_text(docket_map_get(&rep->result, "name"));
 		char *rrole = cli_text(docket_map_get(&rep->result, "role"));
@@ -150,10 +131,8 @@ int cmd_unit_add(const struct command *cmd, int argc, char **argv)
 		free(rid);
 		free(rname);
 		free(rrole);
+		docket_reply_free(rep);
 	}
-out:
-	docket_reply_free(rep);
-	docket_close(c);
 	return r;
 }
 
@@ -324,11 +303,9 @@ out:
 
 int cmd_unit_show(const struct command *cmd, int argc, char **argv)
 {
-	docket_client *c = NULL;
 	docket_reply *rep = NULL;
 	const msgpack_object *u, *keys;
 	msgpack_sbuffer sb;
-	msgpack_packer pk;
 	const char *id;
 	struct table t;
 	int o, r;
@@ -341,22 +318,12 @@ int cmd_unit_show(const struct command *cmd, int argc, char **argv)
 		return r;
 	id = argv[optind];
 
-	r = cli_connect(false, &c);
-	if (r)
-		return r;
 	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 1);
-	pack_cstr(&pk, "id");
-	pack_cstr(&pk, id);
-	r = cli_call(c, "unit.show", &sb, arg_request_id, &rep, "cannot show unit '%s'", id);
+	cli_args_strs(&sb, "id", id, NULL);
+	r = cli_query("unit.show", &sb, &rep, "cannot show unit '%s'", id);
 	msgpack_sbuffer_destroy(&sb);
-	if (r)
-		goto out;
-	if (arg_json) {
-		r = cli_print_json(&rep->result);
-		goto out;
-	}
+	if (r || !rep)
+		return r;
 	u = docket_map_get(&rep->result, "unit");
 	if (!u || u->type != MSGPACK_OBJECT_MAP) {
 		cli_error("cannot show unit '%s': the daemon's reply has no unit", id);
@@ -408,7 +375,6 @@ int cmd_unit_show(const struct command *cmd, int argc, char **argv)
 	table_free(&t);
 out:
 	docket_reply_free(rep);
-	docket_close(c);
 	return r;
 }
 
@@ -421,10 +387,8 @@ int cmd_unit_key_add(const struct command *cmd, int argc, char **argv)
 	};
 	const char *key_file = NULL, *key_z85 = NULL, *id;
 	char key[DOCKET_KEY_Z85_LEN + 1];
-	docket_client *c = NULL;
 	docket_reply *rep = NULL;
 	msgpack_sbuffer sb;
-	msgpack_packer pk;
 	int o, r;
 
 	while ((o = cli_getopt(cmd, argc, argv, opts)) != CLI_DONE) {
@@ -449,32 +413,17 @@ int cmd_unit_key_add(const struct command *cmd, int argc, char **argv)
 	if (r)
 		return r;
 
-	r = cli_connect(false, &c);
-	if (r)
-		return r;
 	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 2);
-	pack_cstr(&pk, "id");
-	pack_cstr(&pk, id);
-	pack_cstr(&pk, "key");
-	pack_cstr(&pk, key);
-	r = cli_call(c, "unit.key.add", &sb, arg_request_id, &rep, "cannot add the key to unit '%s'",
-		     id);
+	cli_args_strs(&sb, "id", id, "key", key, NULL);
+	r = cli_query("unit.key.add", &sb, &rep, "cannot add the key to unit '%s'", id);
 	msgpack_sbuffer_destroy(&sb);
-	if (r)
-		goto out;
-	if (arg_json) {
-		r = cli_print_json(&rep->result);
-	} else {
+	if (rep) {
 		char *rid = cli_text(docket_map_get(&rep->result, "id"));
 
 		printf("added key %s to unit %s\n", key, rid);
 		free(rid);
+		docket_reply_free(rep);
 	}
-out:
-	docket_reply_free(rep);
-	docket_close(c);
 	return r;
 }
 
@@ -488,10 +437,8 @@ int cmd_unit_key_revoke(const struct command *cmd, int argc, char **argv)
 	};
 	const char *key_file = NULL, *key_z85 = NULL, *reason = NULL;
 	char key[DOCKET_KEY_Z85_LEN + 1];
-	docket_client *c = NULL;
 	docket_reply *rep = NULL;
 	msgpack_sbuffer sb;
-	msgpack_packer pk;
 	int o, r;
 
 	while ((o = cli_getopt(cmd, argc, argv, opts)) != CLI_DONE) {
@@ -518,33 +465,17 @@ int cmd_unit_key_revoke(const struct command *cmd, int argc, char **argv)
 	if (r)
 		return r;
 
-	r = cli_connect(false, &c);
-	if (r)
-		return r;
 	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, reason ? 2 : 1);
-	pack_cstr(&pk, "key");
-	pack_cstr(&pk, key);
-	if (reason) {
-		pack_cstr(&pk, "reason");
-		pack_cstr(&pk, reason);
-	}
-	r = cli_call(c, "unit.key.revoke", &sb, arg_request_id, &rep, "cannot revoke key %s", key);
+	cli_args_strs(&sb, "key", key, "reason", reason, NULL);
+	r = cli_query("unit.key.revoke", &sb, &rep, "cannot revoke key %s", key);
 	msgpack_sbuffer_destroy(&sb);
-	if (r)
-		goto out;
-	if (arg_json) {
-		r = cli_print_json(&rep->result);
-	} else {
+	if (rep) {
 		char *rid = cli_text(docket_map_get(&rep->result, "id"));
 
 		printf("revoked key %s of unit %s: connections using it are refused from now on\n",
 		       key, rid);
 		free(rid);
+		docket_reply_free(rep);
 	}
-out:
-	docket_reply_free(rep);
-	docket_close(c);
 	return r;
 }

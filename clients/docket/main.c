@@ -653,6 +653,57 @@ int cli_call(docket_client *c, const char *op, const msgpack_sbuffer *args,
 	return code;
 }
 
+int cli_query(const char *op, const msgpack_sbuffer *args, docket_reply **ret,
+	      const char *what_fmt, ...)
+{
+	docket_client *c = NULL;
+	docket_reply *rep = NULL;
+	va_list ap;
+	int r;
+
+	*ret = NULL;
+	r = cli_connect(false, &c);
+	if (r)
+		return r;
+	r = docket_call(c, op, args ? args->data : NULL, args ? args->size : 0, arg_request_id,
+			&rep);
+	if (r < 0) {
+		va_start(ap, what_fmt);
+		r = failv(c, r, what_fmt, ap);
+		va_end(ap);
+	} else if (arg_json) {
+		r = cli_print_json(&rep->result);
+		rep = docket_reply_free(rep);
+	} else {
+		r = 0;
+		*ret = rep;
+	}
+	docket_close(c); /* the reply owns its frame: it outlives the client */
+	return r;
+}
+
+void cli_args_strs(msgpack_sbuffer *sb, ...)
+{
+	const char *k[32], *v[32];
+	size_t n = 0;
+	msgpack_packer pk;
+	va_list ap;
+
+	va_start(ap, sb);
+	while (n < 32 && (k[n] = va_arg(ap, const char *)) != NULL) {
+		v[n] = va_arg(ap, const char *);
+		if (v[n])
+			n++;
+	}
+	va_end(ap);
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, n);
+	for (size_t i = 0; i < n; i++) {
+		msgpack_pack_str_with_body(&pk, k[i], strlen(k[i]));
+		msgpack_pack_str_with_body(&pk, v[i], strlen(v[i]));
+	}
+}
+
 int cli_public_key(const struct command *cmd, const char *file, const char *z85,
 		   char ret[DOCKET_KEY_Z85_LEN + 1])
 {
