@@ -61,8 +61,9 @@ static void help(void)
 	       "      --log-level L      emerg, alert, crit, err, warning, notice, info, debug\n"
 	       "      --workflows-dir D  workflow definitions and calendars/ (default\n"
 	       "                         " DOCKET_WORKFLOWS_DIR ")\n"
-	       "      --check            validate the configuration and exit 0, or 78 with\n"
-	       "                         every problem listed\n"
+	       "      --check            validate the configuration, the server key, the\n"
+	       "                         calendar and the workflow definitions; exit 0, or\n"
+	       "                         78 with every problem listed\n"
 	       "      --office-id ID     init: id of the first office unit (default office)\n"
 	       "      --office-name NAME init: its display name\n"
 	       "  -h, --help             show this help\n"
@@ -190,6 +191,17 @@ static int check_config(const struct config *cfg)
 		fprintf(stderr, "server_key %s: %s\n", cfg->server_key,
 			r < 0 ? strerror(-r) : "holds no secret key");
 		nerr++;
+	}
+	{
+		struct wf_set *set = NULL;
+
+		r = setup_workflows(cfg, stderr, &set);
+		if (r != 0)
+			nerr += r < 0 ? 1 : r;
+		else
+			printf("%zu workflow definition%s in %s\n", set->ndefs,
+			       set->ndefs == 1 ? "" : "s", cfg->workflows_dir);
+		workflow_set_free(set);
 	}
 	r = setup_calendar(cfg, stderr, &cal);
 	if (r != 0) {

@@ -31,6 +31,37 @@ int setup_calendar(const struct config *cfg, FILE *err, struct calendar **ret)
 	return r < 0 ? 1 : r;
 }
 
+int setup_workflows(const struct config *cfg, FILE *err, struct wf_set **ret)
+{
+	struct wf_set *set = NULL;
+	int r, nerr = 0;
+
+	r = workflow_load_dir(cfg->workflows_dir, err, &set);
+	if (r < 0) {
+		fprintf(err, "cannot read the workflow definitions in %s: %s (set workflows_dir)\n",
+			cfg->workflows_dir, strerror(-r));
+		return 1;
+	}
+	if (r > 0)
+		return r;
+	/* One calendar serves the group: every definition must count with it. */
+	for (size_t i = 0; i < set->ndefs; i++) {
+		if (strcmp(set->defs[i]->calendar, cfg->calendar) != 0) {
+			fprintf(err, "%s/%s.yaml: counts deadlines with calendar '%s', but the "
+				     "daemon loads calendar '%s' (configuration key calendar)\n",
+				cfg->workflows_dir, set->defs[i]->name, set->defs[i]->calendar,
+				cfg->calendar);
+			nerr++;
+		}
+	}
+	if (nerr > 0) {
+		workflow_set_free(set);
+		return nerr;
+	}
+	*ret = set;
+	return 0;
+}
+
 bool setup_calendar_warning(const struct calendar *c, const char *name, int64_t now_ms,
 			    char *buf, size_t size)
 {

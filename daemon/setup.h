@@ -11,6 +11,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "workflow.h"
 
 /* Warn when the calendar ends within this many days. */
 #define SETUP_CALENDAR_WARN_DAYS 60
@@ -21,6 +22,14 @@
  * negative errno.
  */
 int setup_calendar(const struct config *cfg, FILE *err, struct calendar **ret);
+
+/*
+ * Load and check every workflow definition in workflows_dir, and check that
+ * each names the configured calendar. Problems are printed to err as
+ * file:line:col: message; returns the number of problems (0: *ret is set),
+ * or a negative errno.
+ */
+int setup_workflows(const struct config *cfg, FILE *err, struct wf_set **ret);
 
 /*
  * A warning when the calendar ends within SETUP_CALENDAR_WARN_DAYS of

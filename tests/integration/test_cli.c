@@ -282,6 +282,58 @@ static void check_warns_when_the_calendar_runs_out(void **state)
 	assert_null(strstr(out, "warning:"));
 }
 
+
+/* Copy src into dir/name. */
+static void copy_file(const char *src, const char *dir, const char *name)
+{
+	char path[512], buf[8192];
+	FILE *in = fopen(src, "re"), *out;
+	size_t n;
+
+	assert_non_null(in);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	out = fopen(path, "we");
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	fclose(out);
+}
+
+/* --check loads every workflow definition and reports a broken one by position. */
+static void check_validates_workflow_definitions(void **state)
+{
+	char dir[] = "/tmp/docket-wf-XXXXXX", cfg[400], link[128], out[8192], want[256];
+	struct harness *h = *state;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(link, sizeof(link), "%s/calendars", dir);
+	assert_int_equal(symlink(DOCKET_SOURCE_WORKFLOWS "/calendars", link), 0);
+	copy_file(DOCKET_TEST_WORKFLOWS "/good/test-approval.yaml", dir, "test-approval.yaml");
+	/* The configuration lives outside: every *.yaml in workflows_dir is a definition. */
+	snprintf(cfg, sizeof(cfg), "%s/check.yaml", h->dir);
+	f = fopen(cfg, "we");
+	assert_non_null(f);
+	fprintf(f, "state_dir: %s/state\nworkflows_dir: %s\n", h->dir, dir);
+	fclose(f);
+
+	if (run_check(cfg, out, sizeof(out)) != 0)
+		fail_msg("docketd --check refused a good definition:\n%s", out);
+	assert_non_null(strstr(out, "1 workflow definition in"));
+
+	copy_file(DOCKET_TEST_WORKFLOWS "/bad/alias.yaml", dir, "alias.yaml");
+	assert_int_equal(run_check(cfg, out, sizeof(out)), 78);
+	snprintf(want, sizeof(want), "%s/alias.yaml:18:11: aliases (*s) are not allowed", dir);
+	assert_non_null(strstr(out, want));
+	{
+		char cmd[160];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		(void)!system(cmd);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +348,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(calendar_show_lists_holidays_and_make_up_days, setup,
 						teardown),
 		cmocka_unit_test(check_warns_when_the_calendar_runs_out),
+		cmocka_unit_test_setup_teardown(check_validates_workflow_definitions, setup,
+						teardown),
 	};
 
 	if (argc > 1)
