@@ -1022,3 +1022,48 @@ int calendar_deadline_hours(int64_t start_ms, unsigned n, int64_t *ret_ms)
 	*ret_ms = start_ms + add;
 	return 0;
 }
+
+int calendar_parse_local_time(const char *s, int64_t *ret_ms)
+{
+	char date[11];
+	int32_t day;
+	int h = 0, m = 0, sec = 0, n = 0;
+	size_t len = strlen(s);
+	struct tm tm = {0};
+	time_t t;
+
+	if (len < 10)
+		return -EINVAL;
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (calendar_parse_date(date, &day) < 0)
+		return -EINVAL;
+	if (len == 10) {
+		*ret_ms = calendar_local_midnight_ms(day);
+		return 0;
+	}
+	if (len == 16) {
+		if (sscanf(s + 10, "T%2d:%2d%n", &h, &m, &n) != 2 || n != 6)
+			return -EINVAL;
+	} else if (len == 19) {
+		if (sscanf(s + 10, "T%2d:%2d:%2d%n", &h, &m, &sec, &n) != 3 || n != 9)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	for (const char *p = s + 11; *p; p++)
+		if (*p != ':' && (*p < '0' || *p > '9'))
+			return -EINVAL;
+	if (h > 23 || m > 59 || sec > 59)
+		return -EINVAL;
+	day_tm(day, &tm);
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1)
+		return -EINVAL;
+	*ret_ms = (int64_t)t * 1000;
+	return 0;
+}

@@ -115,6 +115,14 @@ int64_t calendar_local_midnight_ms(int32_t day);
 int calendar_deadline_workdays(const struct calendar *c, int64_t start_ms, unsigned n,
 			       int64_t *ret_ms);
 
+/*
+ * Parse a local time in the group's time zone: "YYYY-MM-DD" (its first
+ * instant), "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS" (as mktime() reads a
+ * time skipped or repeated by a clock change). Returns 0 and sets *ret_ms,
+ * or -EINVAL.
+ */
+int calendar_parse_local_time(const char *s, int64_t *ret_ms);
+
 /* The end of the n-th calendar day after the local day of start. -ERANGE on overflow. */
 int calendar_deadline_days(int64_t start_ms, unsigned n, int64_t *ret_ms);
 

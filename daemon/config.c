@@ -49,6 +49,8 @@ static const struct config_item config_schema[] = {
 	UINT(request_retention_days, 1, 3650, "days a request id is remembered"),
 	UINT(heartbeat_s, 1, 3600, "seconds between heartbeat events"),
 	UINT(maintenance_s, 1, 86400, "seconds between maintenance passes"),
+	STR(test_clock, "tests only: a frozen clock starting at this local time, moved by "
+			"clock.set (refused by --check)"),
 };
 
 int config_set(char **field, const char *value)

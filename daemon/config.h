@@ -29,6 +29,9 @@ struct config {
 	uint64_t request_retention_days; /* how long a request id is remembered */
 	uint64_t heartbeat_s;  /* heartbeat event interval on the PUB socket */
 	uint64_t maintenance_s; /* reader check, pruning, storage-full recheck */
+	char *test_clock;      /* tests only: the daemon's clock starts at this local time
+				* ("YYYY-MM-DDTHH:MM") and moves only by clock.set; NULL: the
+				* system clock. `docketd --check` refuses a config with it. */
 };
 
 /* Defaults for everything; state_dir defaults to /var/lib/docket. */

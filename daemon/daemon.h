@@ -20,6 +20,7 @@
 #include "config.h"
 #include "store.h"
 #include "wire.h"
+#include "workflow.h"
 
 /* An event committed in this batch, waiting to be published. */
 struct outbox_event {
@@ -36,6 +37,19 @@ struct outbox {
 	size_t n, cap;
 };
 
+/*
+ * The workflow definitions: the current ones (from workflows_dir) and older
+ * versions that running instances still use, read back from LMDB on demand.
+ */
+struct registry {
+	struct wf_set *current;  /* loaded from workflows_dir at start-up or the last good reload */
+	struct wf_def **old;     /* versions not current, loaded from the store when needed */
+	size_t nold, capold;
+	int64_t reload_ms;       /* when definitions were last (re)loaded */
+	bool reload_ok;          /* the last reload succeeded */
+	char reload_msg[1024];   /* what the last reload said (the first problems when it failed) */
+};
+
 struct daemon {
 	struct config *cfg;
 	sd_event *event;
@@ -50,6 +64,11 @@ struct daemon {
 	sd_event_source *heartbeat_src;
 	struct store *store;
 	struct calendar *calendar; /* the group's working-day calendar */
+	struct registry registry;  /* workflow definitions */
+	sd_event_source *deadline_src; /* CLOCK_REALTIME timer armed for the earliest deadline */
+	bool test_clock;     /* "now" is test_now_ms, moved only by clock.set (config test_clock) */
+	int64_t test_now_ms;
+	int64_t test_now_pending; /* clock.set in the open batch: test_now_ms once it commits */
 	struct docket_keypair server_key;
 	uint64_t last_seq;   /* last committed event seq */
 	uint64_t next_seq;   /* seq the next appended event gets (in the open batch) */

@@ -9,9 +9,13 @@
  *
  * It never does I/O, never reads the clock, never logs and has no globals:
  * time comes in as now_ms and everything that happened goes out as effects.
- * eng_act() and eng_due() work on a copy of the instance (packed and read
- * back, which also proves the record round-trips) and swap it in only on
- * success, so a refusal changes nothing. Every list has a limit.
+ * eng_act(), eng_due() and eng_recompute() work on a copy of the instance
+ * (packed and read back, which also proves the record round-trips) and swap
+ * it in only on success, so a refusal changes nothing. eng_act() and
+ * eng_actions_for() share one permission check (act_allowed), and entering
+ * a state, asking a unit and eng_recompute() one way of counting deadlines
+ * (state_times, cs_deadline), so they cannot disagree. Every list has a
+ * limit.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -377,6 +381,47 @@ static int step_time(const struct calendar *cal, const struct eng_instance *i,
 }
 
 /*
+ * The deadline and due-soon time of state st entered at at_ms, as entering it
+ * sets them (0 for none). -ERANGE when the calendar ends before one of them:
+ * that one is 0 (and the due-soon time too when it is the deadline).
+ */
+static int state_times(const struct calendar *cal, const struct wf_state *st, int64_t at_ms,
+		       int64_t *ret_deadline, int64_t *ret_due_soon)
+{
+	*ret_deadline = 0;
+	*ret_due_soon = 0;
+	if (!st->has_deadline)
+		return 0;
+	if (duration_end(cal, &st->deadline, at_ms, ret_deadline) < 0) {
+		*ret_deadline = 0;
+		return -ERANGE;
+	}
+	if (st->has_due_soon &&
+	    due_soon_time(cal, &st->due_soon, *ret_deadline, ret_due_soon) < 0) {
+		*ret_due_soon = 0;
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/*
+ * The deadline of a unit asked at asked_ms in countersign cs, as asking it
+ * sets it: 0 when cs has none. -ERANGE (and 0) when the calendar ends first.
+ */
+static int cs_deadline(const struct calendar *cal, const struct wf_countersign *cs,
+		       int64_t asked_ms, int64_t *ret)
+{
+	*ret = 0;
+	if (!cs->has_deadline)
+		return 0;
+	if (duration_end(cal, &cs->deadline, asked_ms, ret) < 0) {
+		*ret = 0;
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/*
  * Entering states, firing actions, countersigns
  */
 
@@ -412,9 +457,7 @@ static int cs_ask(struct ctx *c, const msgpack_object *units, int64_t at_ms)
 		}
 		*e = (struct eng_cs_entry){.asked_ms = at_ms};
 		unit_copy(e->unit, u);
-		if (cs->has_deadline &&
-		    duration_end(c->cal, &cs->deadline, at_ms, &e->deadline_ms) < 0) {
-			e->deadline_ms = 0;
+		if (cs_deadline(c->cal, cs, at_ms, &e->deadline_ms) < 0) {
 			if (exhausted == SIZE_MAX) {
 				r = fx_add(c, ENG_FX_CALENDAR_EXHAUSTED, at_ms, &exhausted);
 				if (r < 0)
@@ -465,15 +508,9 @@ static int enter_state(struct ctx *c, int s, int64_t at_ms, const msgpack_object
 		return r;
 	c->fx->v[idx].to_state = s;
 	if (st->has_deadline) {
-		bool exhausted = duration_end(c->cal, &st->deadline, at_ms, &i->deadline_ms) < 0;
+		bool exhausted =
+		    state_times(c->cal, st, at_ms, &i->deadline_ms, &i->due_soon_ms) < 0;
 
-		if (exhausted)
-			i->deadline_ms = 0;
-		if (!exhausted && st->has_due_soon &&
-		    due_soon_time(c->cal, &st->due_soon, i->deadline_ms, &i->due_soon_ms) < 0) {
-			i->due_soon_ms = 0;
-			exhausted = true;
-		}
 		if (exhausted) {
 			r = fx_add(c, ENG_FX_CALENDAR_EXHAUSTED, at_ms, &idx);
 			if (r < 0)
@@ -896,6 +933,26 @@ static int check_fields(struct ctx *c, const struct wf_action *a, const msgpack_
 	return 0;
 }
 
+/* An answer (a countersign: answer action) by actor: asked, and not answered yet. */
+static int check_answer(const struct eng_instance *i, const struct wf_action *a, const char *actor,
+			struct wire_error *err)
+{
+	const struct eng_cs_entry *e = cs_find(i, actor);
+
+	if (!e || e->removed)
+		return wire_error_set(err, DOCKET_EFORBIDDEN,
+				      "unit %s was not asked for an opinion on %s: only the "
+				      "units asked may '%s'",
+				      actor, i->id, a->name);
+	if (e->answer)
+		return wire_error_set(err, DOCKET_EEXISTS,
+				      "unit %s has already %s '%s' on %s: an answer is given "
+				      "once",
+				      actor, e->deemed ? "been deemed to answer" : "answered",
+				      e->answer, i->id);
+	return 0;
+}
+
 /* The countersign checks of an answer, add or remove (on the unchanged instance). */
 static int check_countersign(struct ctx *c, const struct wf_action *a, const char *actor,
 			     const msgpack_object *fields)
@@ -905,24 +962,8 @@ static int check_countersign(struct ctx *c, const struct wf_action *a, const cha
 	const msgpack_object *units;
 	uint32_t active = 0;
 
-	if (a->countersign == WF_CS_ANSWER) {
-		const struct eng_cs_entry *e = cs_find(c->i, actor);
-
-		if (!e || e->removed)
-			return wire_error_set(
-			    c->err, DOCKET_EFORBIDDEN,
-			    "unit %s was not asked for an opinion on %s: only the "
-			    "units asked may '%s'",
-			    actor, c->i->id, a->name);
-		if (e->answer)
-			return wire_error_set(
-			    c->err, DOCKET_EEXISTS,
-			    "unit %s has already %s '%s' on %s: an answer is given "
-			    "once",
-			    actor, e->deemed ? "been deemed to answer" : "answered", e->answer,
-			    c->i->id);
-		return 0;
-	}
+	if (a->countersign == WF_CS_ANSWER)
+		return check_answer(c->i, a, actor, c->err);
 	units = field_value(fields, cs->units);
 	for (size_t k = 0; k < c->i->ncs; k++)
 		active += !c->i->cs[k].removed;
@@ -1381,47 +1422,50 @@ int eng_start(const struct wf_def *d, const struct calendar *cal, const char *id
 	return 0;
 }
 
-/* Every check of eng_act, on the unchanged instance. Sets *ret_ai. */
-static int act_check(struct ctx *c, const char *actor, enum docket_role role, const char *action,
-		     const msgpack_object *fields, int *ret_ai)
+/*
+ * Whether actor (whose role is role) may fire action a on i (an instance of
+ * d) now, before its fields are looked at: not automatic, from the current
+ * state and that state not terminal, the role allowed, the actor a unit id,
+ * a countersign answer only by a unit asked that has not answered, a
+ * required relation held. The checks eng_act() and eng_actions_for() share.
+ * Returns 0, or a negative DOCKET_E* code with err set.
+ */
+static int act_allowed(const struct wf_def *d, const struct eng_instance *i,
+		       const struct wf_action *a, const char *actor, enum docket_role role,
+		       struct wire_error *err)
 {
-	const struct wf_def *d = c->d;
-	const struct wf_state *st = &d->states[c->i->state];
-	const struct wf_action *a;
+	const struct wf_state *st = &d->states[i->state];
 	char list[LIST_TEXT];
 	bool from = false;
-	int ai, r;
+	int r;
 
-	possible_text(d, c->i->state, list, sizeof(list));
-	ai = action ? workflow_action_index(d, action) : WF_NONE;
-	if (ai == WF_NONE)
-		return wire_error_set(c->err, DOCKET_EBADARG,
-				      "a %s has no action '%.48s'; possible now: %s", d->name,
-				      action ? action : "", list);
-	a = &d->actions[ai];
-	if (a->automatic)
-		return wire_error_set(c->err, DOCKET_EFORBIDDEN,
+	if (a->automatic) {
+		possible_text(d, i->state, list, sizeof(list));
+		return wire_error_set(err, DOCKET_EFORBIDDEN,
 				      "action '%s' is fired only by the daemon; possible now: %s",
 				      a->name, list);
+	}
 	for (size_t k = 0; k < a->nfrom; k++)
-		from |= a->from[k] == c->i->state;
-	if (!from || st->terminal)
-		return wire_error_set(c->err, DOCKET_EBADARG,
+		from |= a->from[k] == i->state;
+	if (!from || st->terminal) {
+		possible_text(d, i->state, list, sizeof(list));
+		return wire_error_set(err, DOCKET_EBADARG,
 				      "action %s cannot be fired in state %s; possible now: %s",
 				      a->name, st->name, list);
+	}
 	if ((unsigned)role >= _DOCKET_ROLE_MAX || !(a->roles & (1u << role))) {
 		roles_text(a->roles, list, sizeof(list));
-		return wire_error_set(c->err, DOCKET_EFORBIDDEN,
+		return wire_error_set(err, DOCKET_EFORBIDDEN,
 				      "action '%s' may be fired only by a unit with role %s",
 				      a->name, list);
 	}
 	if (!actor || !wire_is_slug(actor, strlen(actor), ENG_UNIT_MAX))
-		return wire_error_set(c->err, DOCKET_EBADARG,
+		return wire_error_set(err, DOCKET_EBADARG,
 				      "the actor must be a unit id of 1 to %u bytes of a-z, 0-9 "
 				      "and '-'",
 				      ENG_UNIT_MAX);
 	if (a->countersign == WF_CS_ANSWER) {
-		r = check_countersign(c, a, actor, fields);
+		r = check_answer(i, a, actor, err);
 		if (r < 0)
 			return r;
 	}
@@ -1429,14 +1473,37 @@ static int act_check(struct ctx *c, const char *actor, enum docket_role role, co
 		bool held = false;
 
 		for (size_t k = 0; k < d->nrelations && !held; k++)
-			held = (a->relations & (1u << k)) && has_relation(c->i, (int)k, actor);
+			held = (a->relations & (1u << k)) && has_relation(i, (int)k, actor);
 		if (!held) {
 			relations_text(d, a->relations, list, sizeof(list));
-			return wire_error_set(c->err, DOCKET_EFORBIDDEN,
+			return wire_error_set(err, DOCKET_EFORBIDDEN,
 					      "only the unit(s) that are %s of %s may '%s'", list,
-					      c->i->id, a->name);
+					      i->id, a->name);
 		}
 	}
+	return 0;
+}
+
+/* Every check of eng_act, on the unchanged instance. Sets *ret_ai. */
+static int act_check(struct ctx *c, const char *actor, enum docket_role role, const char *action,
+		     const msgpack_object *fields, int *ret_ai)
+{
+	const struct wf_def *d = c->d;
+	const struct wf_action *a;
+	char list[LIST_TEXT];
+	int ai, r;
+
+	ai = action ? workflow_action_index(d, action) : WF_NONE;
+	if (ai == WF_NONE) {
+		possible_text(d, c->i->state, list, sizeof(list));
+		return wire_error_set(c->err, DOCKET_EBADARG,
+				      "a %s has no action '%.48s'; possible now: %s", d->name,
+				      action ? action : "", list);
+	}
+	a = &d->actions[ai];
+	r = act_allowed(d, c->i, a, actor, role, c->err);
+	if (r < 0)
+		return r;
 	r = check_fields(c, a, fields);
 	if (r < 0)
 		return r;
@@ -1527,6 +1594,97 @@ int eng_act(const struct wf_def *d, const struct calendar *cal, struct eng_insta
 	}
 	instance_replace(i, c.i);
 	return 0;
+}
+
+size_t eng_actions_for(const struct wf_def *d, const struct eng_instance *i, const char *unit,
+		       enum docket_role role, int *ret, size_t max)
+{
+	const struct wf_state *st;
+	struct wire_error scratch;
+	size_t n = 0;
+
+	if (!belongs(d, i))
+		return 0;
+	st = &d->states[i->state];
+	for (size_t k = 0; k < st->nactions; k++) {
+		if (act_allowed(d, i, &d->actions[st->actions[k]], unit, role, &scratch) < 0)
+			continue;
+		if (n < max)
+			ret[n] = st->actions[k];
+		n++;
+	}
+	return n;
+}
+
+/* Append RECOMPUTED (old_ms -> new_ms, at at_ms) for unit, or the state's deadline (NULL). */
+static int fx_recomputed(struct ctx *c, int64_t at_ms, const char *unit, int64_t old_ms,
+			 int64_t new_ms)
+{
+	size_t idx;
+	int r;
+
+	r = fx_add(c, ENG_FX_RECOMPUTED, at_ms, &idx);
+	if (r < 0)
+		return r;
+	c->fx->v[idx].old_ms = old_ms;
+	c->fx->v[idx].new_ms = new_ms;
+	return unit ? fx_unit(c, idx, unit) : 0;
+}
+
+/* Recompute the deadlines of the copy c->i; returns how many changed. */
+static int recompute(struct ctx *c, int64_t now_ms)
+{
+	const struct wf_state *st = &c->d->states[c->i->state];
+	struct eng_instance *i = c->i;
+	int64_t deadline, due_soon;
+	int changed = 0, r;
+
+	/* -ERANGE leaves 0 where the calendar still (or now) cannot tell. */
+	(void)state_times(c->cal, st, i->entered_ms, &deadline, &due_soon);
+	if (deadline != i->deadline_ms || due_soon != i->due_soon_ms) {
+		r = fx_recomputed(c, now_ms, NULL, i->deadline_ms, deadline);
+		if (r < 0)
+			return r;
+		i->deadline_ms = deadline;
+		i->due_soon_ms = due_soon;
+		changed++;
+	}
+	for (size_t k = 0; st->countersign && k < i->ncs; k++) {
+		struct eng_cs_entry *e = &i->cs[k];
+
+		if (e->answer || e->removed)
+			continue;
+		(void)cs_deadline(c->cal, st->countersign, e->asked_ms, &deadline);
+		if (deadline == e->deadline_ms)
+			continue;
+		r = fx_recomputed(c, now_ms, e->unit, e->deadline_ms, deadline);
+		if (r < 0)
+			return r;
+		e->deadline_ms = deadline;
+		changed++;
+	}
+	return changed;
+}
+
+int eng_recompute(const struct wf_def *d, const struct calendar *cal, struct eng_instance *i,
+		  int64_t now_ms, struct eng_effects *fx, struct wire_error *err)
+{
+	struct ctx c = {.d = d, .cal = cal, .fx = fx, .err = err};
+	size_t fx0 = fx->n;
+	int r;
+
+	r = instance_copy(d, i, &c.i, err); /* refuses an instance of another definition */
+	if (r < 0)
+		return r;
+	r = recompute(&c, now_ms);
+	if (r < 0)
+		effects_truncate(fx, fx0);
+	if (r <= 0) {
+		eng_instance_free(c.i);
+		return r;
+	}
+	instance_replace(i, c.i);
+	return r;
 }
 
 /* What falls due next. */
@@ -1733,6 +1891,7 @@ const char *eng_effect_kind_name(enum eng_effect_kind k)
 	    [ENG_FX_CS_REMOVED] = "countersign.removed",
 	    [ENG_FX_CS_COMPLETE] = "countersign.complete",
 	    [ENG_FX_CALENDAR_EXHAUSTED] = "calendar.exhausted",
+	    [ENG_FX_RECOMPUTED] = "recomputed",
 	};
 
 	if ((unsigned)k >= sizeof(names) / sizeof(names[0]) || !names[k])

@@ -11,9 +11,10 @@
  * (as events), and the tests need no mocks.
  *
  * Invariants:
- * - A refused or failed eng_act() or eng_due() leaves the instance exactly
- *   as it was (byte for byte as packed) and the effects list as it was: the
- *   work is done on a copy that replaces the instance only on success.
+ * - A refused or failed eng_act(), eng_due() or eng_recompute() leaves the
+ *   instance exactly as it was (byte for byte as packed) and the effects list
+ *   as it was: the work is done on a copy that replaces the instance only on
+ *   success.
  * - Every list an instance or an effect holds has a limit (ENG_*_MAX); input
  *   beyond one is refused with DOCKET_ELIMIT, never truncated.
  * - Each ladder step, due-soon and overdue point and countersign deadline
@@ -137,6 +138,9 @@ enum eng_effect_kind {
 	ENG_FX_CALENDAR_EXHAUSTED, /* a deadline or step time runs past the calendar: it was not
 				    * set (step: the ladder step, or WF_NONE for the state's
 				    * deadline / due soon, units: the countersign unit) */
+	ENG_FX_RECOMPUTED,         /* eng_recompute() changed a deadline: old_ms, new_ms (units:
+				    * none for the state's deadline, the one unit for a
+				    * countersign unit's) */
 };
 
 /* One thing that happened, in the order it happened. */
@@ -161,6 +165,8 @@ struct eng_effect {
 	size_t fields_len;            /* bytes of fields */
 	char (*units)[ENG_UNIT_MAX + 1]; /* the units addressed or concerned, distinct; owned */
 	size_t nunits;                   /* entries of units */
+	int64_t old_ms; /* RECOMPUTED: the deadline before (0: none); 0 otherwise */
+	int64_t new_ms; /* RECOMPUTED: the deadline after (0: none); 0 otherwise */
 };
 
 /* The effects of one or more calls, in order. Initialise with {0}. */
@@ -284,6 +290,43 @@ int eng_due(const struct wf_def *d, const struct calendar *cal, struct eng_insta
  */
 int64_t eng_next_due(const struct wf_def *d, const struct calendar *cal,
 		     const struct eng_instance *i);
+
+/*
+ * Recompute the deadlines of i's current state with cal (a calendar that
+ * was replaced, say a new year installed): the state's deadline_ms and
+ * due_soon_ms from entered_ms, and the deadline_ms of every countersign entry
+ * still pending (not answered, not removed) from its asked_ms, exactly as
+ * entering the state or asking the unit at that time would have set them.
+ * Appends one ENG_FX_RECOMPUTED per deadline that changed (units: none for
+ * the state's deadline, the one unit for a countersign entry), with old_ms and
+ * new_ms, at now_ms. The due-soon time follows the state's deadline and is no
+ * effect of its own; when it changes while the deadline does not, that counts
+ * as a change of the state's deadline with old_ms == new_ms, so that i
+ * changes exactly when the result is > 0. A deadline the calendar still cannot
+ * give stays 0 and adds no effect; one the calendar no longer gives becomes 0
+ * (new_ms 0). Fired bits are kept: a point that fired does not fire again.
+ * Ladder step times are not stored: eng_next_due() and eng_due() count them
+ * from the new deadline with the calendar they are given.
+ *
+ * Returns the number of deadlines changed (>= 0), or a negative DOCKET_E*
+ * code with err set, i and fx unchanged (-DOCKET_ELIMIT when fx would be full,
+ * -DOCKET_EINTERNAL when out of memory or i is not an instance of d).
+ */
+int eng_recompute(const struct wf_def *d, const struct calendar *cal, struct eng_instance *i,
+		  int64_t now_ms, struct eng_effects *fx, struct wire_error *err);
+
+/*
+ * The actions of i's current state that unit (whose role is role) may fire
+ * now, by the same rules eng_act() applies before looking at fields: not
+ * automatic, role allowed, a required relation held; a countersign answer
+ * only while the unit is asked and has not answered; none in a terminal
+ * state (nor for a unit id that is not a slug, or i not an instance of d).
+ * Writes up to max action indexes (into d->actions) to ret in action order
+ * and returns how many there are in all (which may exceed max); ret may be
+ * NULL when max is 0.
+ */
+size_t eng_actions_for(const struct wf_def *d, const struct eng_instance *i, const char *unit,
+		       enum docket_role role, int *ret, size_t max);
 
 /* Supervision status of an instance. */
 enum eng_status {

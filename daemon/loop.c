@@ -29,9 +29,12 @@
 #include <zmq.h>
 
 #include "auth.h"
+#include "commit.h"
 #include "events.h"
+#include "instances.h"
 #include "key.h"
 #include "log.h"
+#include "registry.h"
 #include "request.h"
 #include "setup.h"
 
@@ -40,6 +43,8 @@
 /* Request ids looked at, and at most deleted, per maintenance pass. */
 #define LOOP_PRUNE_MAX 20000
 #define LOOP_PRUNE_BATCH 5000
+/* How late sd-event may fire the deadline timer, to coalesce wake-ups. */
+#define LOOP_DEADLINE_ACCURACY_US 100000
 
 struct loop {
 	struct daemon d;
@@ -54,7 +59,8 @@ int64_t daemon_now_ms(const struct daemon *d)
 {
 	struct timespec ts;
 
-	(void)d;
+	if (d && d->test_clock)
+		return d->test_now_ms;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
@@ -183,6 +189,83 @@ static void loop_close_frames(struct loop *l, size_t n)
 			zmq_msg_close(&l->msgs[i].frames[f]);
 }
 
+/*
+ * Arm the one CLOCK_REALTIME timer for the earliest deadline in the index
+ * (off when there is none, or on the test clock, which only clock.set moves).
+ * sd-event never fires a timer early; the handler reads the clock again and
+ * fires only what is due by then.
+ */
+static void loop_arm_deadline(struct daemon *d)
+{
+	int64_t next = 0;
+	int r;
+
+	if (!d->deadline_src)
+		return;
+	/* While storage is full nothing can fire; maintenance re-arms later. */
+	r = d->storage_full ? 0 : inst_next_deadline(d, NULL, &next);
+	if (r < 0 || next <= 0 || d->test_clock) {
+		if (r < 0)
+			log_error("cannot read the deadline index: %s", strerror(-r));
+		sd_event_source_set_enabled(d->deadline_src, SD_EVENT_OFF);
+		return;
+	}
+	sd_event_source_set_time(d->deadline_src, (uint64_t)next * 1000);
+	sd_event_source_set_enabled(d->deadline_src, SD_EVENT_ONESHOT);
+}
+
+struct due_run {
+	int64_t now;
+	bool more;
+};
+
+static int loop_due_fn(struct daemon *d, struct store_txn *txn, void *arg)
+{
+	struct due_run *dr = arg;
+
+	return inst_run_due(d, txn, dr->now, INST_DUE_BATCH, &dr->more);
+}
+
+/*
+ * Fire every deadline due by now, in batches of INST_DUE_BATCH due points
+ * per transaction. Returns 0, or a negative errno when the store failed in
+ * a way that must stop the daemon.
+ */
+static int loop_fire_due(struct daemon *d)
+{
+	struct due_run dr = {.now = daemon_now_ms(d)};
+	int r;
+
+	do {
+		r = commit_run(d, loop_due_fn, &dr);
+		if (r > 0)
+			log_debug("fired %d due points", r);
+	} while (r >= 0 && dr.more);
+	if (r == -ENOSPC || r == -EFBIG) {
+		/* Storage is full: the deadlines stay in the index and fire once
+		 * writes are possible again (maintenance re-arms the timer). */
+		return 0;
+	}
+	return r < 0 ? r : 0;
+}
+
+static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct loop *l = userdata;
+	int r;
+
+	if (l->d.stopping)
+		return 0;
+	r = loop_fire_due(&l->d);
+	if (r < 0) {
+		log_error("storage failed while firing deadlines (%s): exiting", strerror(-r));
+		sd_event_exit(l->d.event, EXIT_FAILURE);
+		return 0;
+	}
+	loop_arm_deadline(&l->d);
+	return 0;
+}
+
 static void loop_pump(struct loop *l)
 {
 	struct daemon *d = &l->d;
@@ -206,6 +289,7 @@ static void loop_pump(struct loop *l)
 		loop_close_frames(l, n);
 		if (d->key_revoked)
 			loop_rebind_events(d);
+		loop_arm_deadline(d);
 	}
 
 	/* Edge-triggered: serve what is still pending on the next iteration. */
@@ -270,12 +354,127 @@ static void loop_refuse_pending(struct loop *l)
 	loop_close_frames(l, n);
 }
 
+static int recompute_fn(struct daemon *d, struct store_txn *txn, void *arg)
+{
+	(void)arg;
+	return inst_recompute_all(d, txn, daemon_now_ms(d));
+}
+
+/*
+ * Load the calendar and the workflow definitions, all or nothing: when any
+ * file has a problem, every problem is logged, the daemon keeps what it had,
+ * and the reload's status (workflow.list, STATUS=) says why. A new calendar
+ * recomputes the open deadlines it changes. Returns the number of problems,
+ * or a negative errno when the store failed.
+ */
+static int loop_load_definitions(struct loop *l)
+{
+	struct daemon *d = &l->d;
+	struct registry *reg = &d->registry;
+	struct wf_set *set = NULL;
+	struct calendar *cal = NULL;
+	char *msg = NULL;
+	size_t msg_len = 0;
+	int nerr = 0, r;
+	FILE *err;
+
+	err = open_memstream(&msg, &msg_len);
+	if (!err)
+		return -ENOMEM;
+	r = setup_calendar(d->cfg, err, &cal);
+	if (r != 0)
+		nerr += r < 0 ? 1 : r;
+	r = setup_workflows(d->cfg, err, &set);
+	if (r != 0)
+		nerr += r < 0 ? 1 : r;
+	if (nerr == 0) {
+		r = registry_install(d, set, err);
+		if (r == -ENOSPC || r == -EFBIG) {
+			fprintf(err, "the store is full: new workflow definitions cannot be stored "
+				     "until the operator frees space or raises map_max_mb\n");
+			r = 1;
+		}
+		if (r < 0) {
+			fclose(err);
+			free(msg);
+			workflow_set_free(set);
+			calendar_free(cal);
+			return r;
+		}
+		if (r != 0)
+			nerr += r < 0 ? 1 : r;
+		else
+			set = NULL; /* the registry has it */
+	}
+	fclose(err);
+
+	reg->reload_ms = daemon_now_ms(d);
+	reg->reload_ok = nerr == 0;
+	if (nerr > 0) {
+		char *line, *save = NULL;
+		size_t used;
+
+		used = (size_t)snprintf(reg->reload_msg, sizeof(reg->reload_msg),
+					"%d problem%s, nothing reloaded", nerr, nerr == 1 ? "" : "s");
+		for (line = strtok_r(msg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			log_error("%s", line);
+			if (used < sizeof(reg->reload_msg))
+				used += (size_t)snprintf(reg->reload_msg + used,
+							 sizeof(reg->reload_msg) - used, "; %s",
+							 line);
+		}
+		free(msg);
+		workflow_set_free(set);
+		calendar_free(cal);
+		return nerr;
+	}
+	free(msg);
+	calendar_free(d->calendar);
+	d->calendar = cal;
+	snprintf(reg->reload_msg, sizeof(reg->reload_msg), "%zu workflow definition%s, calendar "
+		 "'%s' %d-%d", reg->current->ndefs, reg->current->ndefs == 1 ? "" : "s",
+		 d->cfg->calendar, calendar_first_year(cal), calendar_last_year(cal));
+	{
+		char warn[512];
+
+		if (setup_calendar_warning(d->calendar, d->cfg->calendar, daemon_now_ms(d), warn,
+					   sizeof(warn)))
+			log_warning("%s", warn);
+	}
+	r = commit_run(d, recompute_fn, NULL);
+	if (r > 0)
+		log_notice("the calendar changed %d open deadline%s", r, r == 1 ? "" : "s");
+	return r < 0 && r != -ENOSPC && r != -EFBIG ? r : 0;
+}
+
+static void loop_reload(struct loop *l)
+{
+	struct daemon *d = &l->d;
+	int r = loop_load_definitions(l);
+
+	if (r < 0) {
+		log_error("storage failed while reloading (%s): exiting", strerror(-r));
+		sd_event_exit(d->event, EXIT_FAILURE);
+		return;
+	}
+	if (r > 0) {
+		log_error("SIGHUP: %d problem%s in the definitions (above): kept the calendar and "
+			  "workflow definitions already loaded", r, r == 1 ? "" : "s");
+		notify("STATUS=serving; the last reload failed (%d problem%s): see the log", r,
+		       r == 1 ? "" : "s");
+		return;
+	}
+	log_info("SIGHUP: reloaded %s", d->registry.reload_msg);
+	notify("STATUS=serving: reloaded %s", d->registry.reload_msg);
+	loop_arm_deadline(d);
+}
+
 static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
 	struct loop *l = userdata;
 
 	if (si->ssi_signo == SIGHUP) {
-		log_info("SIGHUP: configuration is read at start-up; nothing to reload");
+		loop_reload(l);
 		return 0;
 	}
 	/* Batches run to completion inside one callback, so nothing is in flight
@@ -377,6 +576,7 @@ static int on_maintenance(sd_event_source *s, uint64_t usec, void *userdata)
 			return 0;
 		}
 	}
+	loop_arm_deadline(d); /* deadlines held back while storage was full */
 	notify("STATUS=serving: last event %llu, %llu requests%s",
 	       (unsigned long long)d->last_seq, (unsigned long long)d->requests,
 	       d->storage_full ? ", STORAGE FULL (writes refused)" : "");
@@ -470,6 +670,39 @@ static int loop_open_sockets(struct loop *l)
 	return 0;
 }
 
+/*
+ * The test clock (config test_clock): "now" starts at the later of the
+ * configured time and the time clock.set last stored, so it never moves
+ * back across a restart.
+ */
+static int loop_test_clock(struct daemon *d)
+{
+	struct store_txn *txn;
+	struct store_slice v;
+	int64_t start = 0;
+	int r;
+
+	if (!d->cfg->test_clock)
+		return 0;
+	if (calendar_parse_local_time(d->cfg->test_clock, &start) < 0) {
+		log_error("test_clock '%s' is not a local time YYYY-MM-DDTHH:MM",
+			  d->cfg->test_clock);
+		return -EINVAL;
+	}
+	r = store_begin(d->store, false, &txn);
+	if (r < 0)
+		return r;
+	r = store_get(txn, STORE_DB_META, "test_now", 8, &v);
+	if (r == 0 && v.len == 8 && (int64_t)key_get_be64(v.data) > start)
+		start = (int64_t)key_get_be64(v.data);
+	store_abort(txn);
+	d->test_clock = true;
+	d->test_now_ms = start;
+	log_warning("TEST CLOCK: time stands still at %lld ms and moves only by clock.set; "
+		    "never use test_clock in production", (long long)start);
+	return 0;
+}
+
 static int loop_setup(struct loop *l)
 {
 	struct daemon *d = &l->d;
@@ -497,18 +730,12 @@ static int loop_setup(struct loop *l)
 			  d->cfg->server_key, r < 0 ? strerror(-r) : "it holds no secret key");
 		return r < 0 ? r : -EINVAL;
 	}
+	/* Sets the group's time zone too, before any time is read or parsed. */
 	r = setup_calendar(d->cfg, stderr, &d->calendar);
 	if (r != 0) {
 		log_error("cannot load the working-day calendar (see the messages above): "
 			  "refusing to start without it");
 		return r < 0 ? r : -EINVAL;
-	}
-	{
-		char warn[512];
-
-		if (setup_calendar_warning(d->calendar, d->cfg->calendar, daemon_now_ms(d), warn,
-					   sizeof(warn)))
-			log_warning("%s", warn);
 	}
 	r = loop_lock(l);
 	if (r < 0) {
@@ -533,9 +760,33 @@ static int loop_setup(struct loop *l)
 		return r;
 	}
 
+	r = loop_test_clock(d);
+	if (r < 0)
+		return r;
+
 	r = loop_open_sockets(l);
 	if (r < 0)
 		return r;
+
+	/* Definitions are stored (and their events published) once the event
+	 * socket exists; a problem in any file stops the start, as --check says. */
+	r = loop_load_definitions(l);
+	if (r != 0) {
+		if (r < 0)
+			log_error("cannot store the workflow definitions: %s", strerror(-r));
+		else
+			log_error("%d problem%s in the calendar or workflow definitions (above): "
+				  "refusing to start; `docketd --check` lists them",
+				  r, r == 1 ? "" : "s");
+		return r < 0 ? r : -EINVAL;
+	}
+	/* Deadlines that passed while the daemon was stopped fire now, before
+	 * READY=1, each once. */
+	r = loop_fire_due(d);
+	if (r < 0) {
+		log_error("cannot fire the deadlines that passed while stopped: %s", strerror(-r));
+		return r;
+	}
 
 	r = sd_event_default(&d->event);
 	if (r < 0)
@@ -553,6 +804,9 @@ static int loop_setup(struct loop *l)
 	    (r = sd_event_add_time_relative(d->event, &d->heartbeat_src, CLOCK_MONOTONIC,
 					    d->cfg->heartbeat_s * 1000000ull, 0, on_heartbeat,
 					    l)) < 0 ||
+	    (r = sd_event_add_time(d->event, &d->deadline_src, CLOCK_REALTIME, UINT64_MAX,
+				   LOOP_DEADLINE_ACCURACY_US, on_deadline, l)) < 0 ||
+	    (r = sd_event_source_set_enabled(d->deadline_src, SD_EVENT_OFF)) < 0 ||
 	    (r = sd_event_set_watchdog(d->event, true)) < 0) {
 		log_error("cannot set up the event loop: %s", strerror(-r));
 		return r;
@@ -560,6 +814,7 @@ static int loop_setup(struct loop *l)
 	/* The first batch runs at once in case requests queued before the loop
 	 * started (the edge may already have passed). */
 	sd_event_source_set_enabled(d->defer_src, SD_EVENT_ONESHOT);
+	loop_arm_deadline(d);
 
 	l->batch_max = d->cfg->batch_max;
 	l->msgs = calloc(l->batch_max, sizeof(*l->msgs));
@@ -584,6 +839,7 @@ static void loop_teardown(struct loop *l)
 	sd_event_source_unref(d->defer_src);
 	sd_event_source_unref(d->maintenance_src);
 	sd_event_source_unref(d->heartbeat_src);
+	sd_event_source_unref(d->deadline_src);
 	/* Close the server sockets first (their linger flushes the last replies),
 	 * then the ZAP handler, then the context. */
 	if (d->router)
@@ -598,6 +854,7 @@ static void loop_teardown(struct loop *l)
 	free(d->outbox.ev);
 	d->store = store_close(d->store);
 	d->calendar = calendar_free(d->calendar);
+	registry_free(&d->registry);
 	sd_event_unref(d->event);
 	if (l->lock_fd >= 0)
 		close(l->lock_fd);

@@ -186,6 +186,11 @@ static int check_config(const struct config *cfg)
 				"--state-dir %s'\n", cfg->state_dir, cfg->state_dir);
 		nerr++;
 	}
+	if (cfg->test_clock) {
+		fprintf(stderr, "test_clock is set: this configuration is for tests only (the "
+				"daemon's clock would stand still); remove test_clock\n");
+		nerr++;
+	}
 	r = docket_key_load(cfg->server_key, &kp);
 	if (r < 0 || kp.secret_key[0] == '\0') {
 		fprintf(stderr, "server_key %s: %s\n", cfg->server_key,

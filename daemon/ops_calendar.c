@@ -20,8 +20,8 @@ static int outside(struct request *r, const char *what)
 
 	return wire_error_set(r->err, DOCKET_ECALENDAR,
 			      "%s is outside the working-day calendar '%s', which covers %d to %d: "
-			      "install %s-<year>.yaml in the calendars directory and restart "
-			      "docketd",
+			      "install %s-<year>.yaml in the calendars directory and reload "
+			      "docketd (SIGHUP)",
 			      what, r->d->cfg->calendar, calendar_first_year(c),
 			      calendar_last_year(c), r->d->cfg->calendar);
 }

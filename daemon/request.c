@@ -16,7 +16,9 @@
 
 #include <zmq.h>
 
+#include "commit.h"
 #include "events.h"
+#include "instances.h"
 #include "key.h"
 #include "log.h"
 #include "units.h"
@@ -378,33 +380,35 @@ int request_batch(struct daemon *d, struct request_msg *msgs, size_t *n, size_t 
 		if (r >= 0) {
 			d->last_seq = d->next_seq - 1;
 			d->batches++;
+			if (d->test_now_pending > d->test_now_ms)
+				d->test_now_ms = d->test_now_pending;
+			d->test_now_pending = 0;
 			return 0;
 		}
+		d->test_now_pending = 0;
 
 		/* Nothing of this attempt is kept: no reply, no event leaves. */
 		events_outbox_clear(d);
-		if (r == -EFBIG && attempt < 16) {
-			int g = store_grow(d->store);
-
-			if (g >= 0) {
-				log_info("storage map grown to %llu MiB",
-					 (unsigned long long)(store_map_size(d->store) >> 20));
-				continue;
-			}
-			log_error("storage map is at map_max_mb and full: refusing writes until "
-				  "the operator raises map_max_mb");
-			d->storage_full = true;
-			d->map_exhausted = true;
-			continue;
-		}
-		if (r == -ENOSPC && !d->storage_full) {
-			log_error("the disk under %s is full: refusing writes, still serving reads",
-				  d->cfg->state_dir);
-			d->storage_full = true;
+		/* Grown: the same batch again. Full: again, so that new writes get
+		 * ESTORAGEFULL and retries their stored replies. */
+		if ((r == -EFBIG && attempt < 16) || (r == -ENOSPC && !d->storage_full)) {
+			commit_recover(d, r);
 			continue;
 		}
 		return r;
 	}
+}
+
+void pack_role_mask(msgpack_packer *pk, uint32_t mask)
+{
+	uint32_t n = 0;
+
+	for (int k = 0; k < _DOCKET_ROLE_MAX; k++)
+		n += (mask >> k) & 1u;
+	msgpack_pack_array(pk, n);
+	for (int k = 0; k < _DOCKET_ROLE_MAX; k++)
+		if (mask & (1u << k))
+			wire_pack_cstr(pk, role_to_string((enum docket_role)k));
 }
 
 int op_ping(struct request *r)
@@ -424,17 +428,34 @@ int op_ping(struct request *r)
 int op_status(struct request *r)
 {
 	struct store_info info = {0};
-	uint64_t units = 0;
+	uint64_t units = 0, instances = 0;
+	int64_t next_deadline = 0;
 
 	(void)store_info(r->d->store, &info);
 	(void)store_count(r->txn, STORE_DB_UNITS, &units);
-	msgpack_pack_map(r->pk, 10);
+	(void)store_count(r->txn, STORE_DB_INSTANCES, &instances);
+	(void)inst_next_deadline(r->d, r->txn, &next_deadline);
+	msgpack_pack_map(r->pk, 14);
 	wire_pack_cstr(r->pk, "version");
 	wire_pack_cstr(r->pk, DOCKET_VERSION);
 	wire_pack_cstr(r->pk, "protocol");
 	msgpack_pack_uint32(r->pk, DOCKET_PROTOCOL_VERSION);
 	wire_pack_cstr(r->pk, "uptime_s");
-	msgpack_pack_int64(r->pk, (r->now_ms - r->d->started_ms) / 1000);
+	msgpack_pack_int64(r->pk, (daemon_now_ms(NULL) - r->d->started_ms) / 1000);
+	wire_pack_cstr(r->pk, "now");
+	msgpack_pack_int64(r->pk, r->now_ms);
+	wire_pack_cstr(r->pk, "test_clock");
+	if (r->d->test_clock)
+		msgpack_pack_true(r->pk);
+	else
+		msgpack_pack_false(r->pk);
+	wire_pack_cstr(r->pk, "instances");
+	msgpack_pack_uint64(r->pk, instances);
+	wire_pack_cstr(r->pk, "next_deadline");
+	if (next_deadline > 0)
+		msgpack_pack_int64(r->pk, next_deadline);
+	else
+		msgpack_pack_nil(r->pk);
 	wire_pack_cstr(r->pk, "seq");
 	msgpack_pack_uint64(r->pk, r->d->next_seq - 1);
 	wire_pack_cstr(r->pk, "units");

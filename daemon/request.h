@@ -66,6 +66,9 @@ int request_batch(struct daemon *d, struct request_msg *msgs, size_t *n, size_t 
 const char *role_to_string(enum docket_role r);
 int role_from_string(const char *s, size_t len); /* -1 if unknown */
 
+/* Pack a DOCKET_R() mask as an array of role names, in table order. */
+void pack_role_mask(msgpack_packer *pk, uint32_t mask);
+
 /* Read a string field of a stored record into buf (truncating); "" if absent. */
 void record_str(const msgpack_object *rec, const char *key, char *buf, size_t size);
 

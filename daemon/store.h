@@ -62,7 +62,12 @@
 	X(KEYS, "keys")             /* 32-byte CURVE public key -> msgpack key record */    \
 	X(EVENTS, "events")         /* be64 seq -> msgpack event */                         \
 	X(REQUESTS, "requests")     /* unit id NUL request id -> be64 time_ms, msgpack reply */ \
-	X(UNIT_KEYS, "unit_keys")   /* unit id NUL | 32-byte key -> "" */
+	X(UNIT_KEYS, "unit_keys")   /* unit id NUL | 32-byte key -> "" */                  \
+	X(WORKFLOWS, "workflows")   /* name NUL be32 version -> msgpack definition record */ \
+	X(INSTANCES, "instances")   /* instance id -> be64 indexed due, msgpack instance */ \
+	X(DEADLINES, "deadlines")   /* be64 due_ms | instance id -> "" */                   \
+	X(INSTANCE_UNITS, "instance_units") /* unit id NUL instance id -> "" */             \
+	X(INSTANCE_EVENTS, "instance_events") /* instance id NUL be64 seq -> "" */
 
 enum store_db {
 #define X(id, name) STORE_DB_##id,

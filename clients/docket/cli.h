@@ -130,5 +130,13 @@ int cmd_unit_key_revoke(const struct command *cmd, int argc, char **argv);
 int cmd_events(const struct command *cmd, int argc, char **argv);
 int cmd_calendar_show(const struct command *cmd, int argc, char **argv);
 int cmd_calendar_add_days(const struct command *cmd, int argc, char **argv);
+int cmd_workflow_list(const struct command *cmd, int argc, char **argv);
+int cmd_workflow_show(const struct command *cmd, int argc, char **argv);
+int cmd_instance_start(const struct command *cmd, int argc, char **argv);
+int cmd_instance_act(const struct command *cmd, int argc, char **argv);
+int cmd_instance_show(const struct command *cmd, int argc, char **argv);
+int cmd_instance_list(const struct command *cmd, int argc, char **argv);
+int cmd_instance_history(const struct command *cmd, int argc, char **argv);
+int cmd_clock_set(const struct command *cmd, int argc, char **argv);
 
 #endif

@@ -14,8 +14,9 @@
  *   64 EX_USAGE        bad command line: unknown command or option, missing operand
  *   65 EX_DATAERR      the daemon refused the data: EBADARG, EPROTO, ETOOBIG, EVERSION,
  *                      EEXISTS, EIDREUSED, EUNKNOWNOP, ELIMIT, ECALENDAR; a bad
- *                      --public-key or key file
- *   66 EX_NOINPUT      ENOTFOUND: no such unit (or key); a --key FILE.pub that does not exist
+ *                      --public-key or key file; a bad --fields file
+ *   66 EX_NOINPUT      ENOTFOUND: no such unit (or key); a --key FILE.pub or --fields FILE
+ *                      that does not exist
  *   69 EX_UNAVAILABLE  cannot reach the daemon: no reply after every attempt
  *   70 EX_SOFTWARE     EINTERNAL: the daemon failed internally (nothing was changed)
  *   71 EX_OSERR        a local failure (out of memory, ...)
@@ -53,6 +54,15 @@ bool arg_json;
 	"                     names the unit's key, so give your own key before the command\n" \
 	"                     words or in DOCKET_KEY\n"                                        \
 	"  --public-key Z85   the unit's public key as 40 characters of Z85 text\n"
+
+#define FIELDS_HELP                                                                        \
+	"  -f, --field NAME=VALUE\n"                                                          \
+	"                 a field of the action; typed by the definition: an integer\n"       \
+	"                 field takes a whole number, a units field unit ids separated by\n"  \
+	"                 commas ('' for none), other fields text. Repeat for each field\n"   \
+	"  --fields FILE  the fields as a YAML or JSON mapping ('-': standard input), e.g.\n"  \
+	"                 {\"title\": \"Grant\", \"amount\": 5, \"units\": [\"a\", \"b\"]};\n" \
+	"                 -f values win over the file's\n"
 
 static const struct command commands[] = {
 	{"", "keygen", cmd_keygen, "FILE",
@@ -126,6 +136,81 @@ static const struct command commands[] = {
 	 "revoke a key: connections using it are refused from their next request\n"
 	 "\n" KEY_HELP_UNIT "  --reason TEXT      why, for the record (up to 200 bytes)\n",
 	 "unit.key.revoke", false},
+	{"workflow", "list", cmd_workflow_list, "",
+	 "list the workflow definitions docketd has stored, every version, and the last reload\n"
+	 "\n"
+	 "One line per (name, version); CURRENT marks the version new instances start\n"
+	 "with. The last line says when the definitions were last reloaded and, if that\n"
+	 "failed, why.\n",
+	 "workflow.list", false},
+	{"workflow", "show", cmd_workflow_show, "NAME [--version N]",
+	 "show a workflow definition: its states, deadlines, ladders, countersigns and actions\n"
+	 "\n"
+	 "  NAME           the workflow's name, as in 'docket workflow list'\n"
+	 "  --version N    a stored version (default: the current one)\n"
+	 "\n"
+	 "Each action shows the states it is fired from and the one it moves to, the\n"
+	 "roles and relations that may fire it, and its fields with their types and\n"
+	 "limits: the -f values 'docket instance start' and 'act' take.\n",
+	 "workflow.show", false},
+	{"instance", "start", cmd_instance_start,
+	 "WORKFLOW [ACTION] [-f NAME=VALUE]... [--fields FILE]",
+	 "start an instance of a workflow, and optionally fire its first action at once\n"
+	 "\n"
+	 "  WORKFLOW       the workflow's name; the instance gets its current version\n"
+	 "  ACTION         an action to fire from the start state in the same step\n" FIELDS_HELP
+	 "\n"
+	 "Prints 'started ID' and then the instance, as 'docket instance show' does.\n",
+	 "instance.start", false},
+	{"instance", "act", cmd_instance_act, "ID ACTION [-f NAME=VALUE]... [--fields FILE]",
+	 "fire an action on an instance, with its fields\n"
+	 "\n"
+	 "  ID             the instance id, for example T-2026-0001\n"
+	 "  ACTION         the action; 'docket instance show ID' lists those you may fire\n" FIELDS_HELP
+	 "\n"
+	 "Prints the instance after the action, as 'docket instance show' does.\n",
+	 "instance.act", false},
+	{"instance", "show", cmd_instance_show, "ID",
+	 "show one instance: state, deadline and status, relations, fields, countersign\n"
+	 "\n"
+	 "The status is green (on time), yellow (due soon), red (overdue) or done (in a\n"
+	 "terminal state). 'you may fire' lists the actions your unit may fire now.\n",
+	 "instance.show", false},
+	{"instance", "list", cmd_instance_list,
+	 "[--workflow W] [--state S] [--unit U] [--status S] [--after ID] [--limit N] [--all]",
+	 "list instances in id order, one page, or all of them with --all\n"
+	 "\n"
+	 "  --workflow W   only instances of workflow W\n"
+	 "  --state S      only instances in state S\n"
+	 "  --unit U       only instances unit U takes part in\n"
+	 "  --status S     only those with status green, yellow, red or done\n"
+	 "  --after ID     start after this instance id\n"
+	 "  --limit N      at most N instances a page (1-1000)\n"
+	 "  --all          follow the pages to the end; without it, when more may follow,\n"
+	 "                 a hint with the next --after goes to standard error\n",
+	 "instance.list", false},
+	{"instance", "history", cmd_instance_history, "ID [--after SEQ] [--limit N] [--all]",
+	 "show what happened to an instance, one event a line\n"
+	 "\n"
+	 "  --after SEQ    start after this event seq\n"
+	 "  --limit N      at most N events a page (1-1000)\n"
+	 "  --all          follow the pages to the end; without it, when more may follow,\n"
+	 "                 a hint with the next --after goes to standard error\n"
+	 "\n"
+	 "Each line: seq, local time, kind, the unit that acted ('docketd' for deadlines,\n"
+	 "ladders and automatic actions), and what happened: the action and its states\n"
+	 "and fields, the deadline of a state entered, an urge's level, an answer deemed.\n",
+	 "instance.history", false},
+	{"clock", "set", cmd_clock_set, "(TIME | --advance DURATION)",
+	 "move the test clock of a docketd started with test_clock, and fire what fell due\n"
+	 "\n"
+	 "  TIME                 YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS in the\n"
+	 "                       group's time zone (timezone in docketd.yaml)\n"
+	 "  --advance DURATION   'N hours', 'N days' or 'N workdays' from the clock's now\n"
+	 "\n"
+	 "Prints the new time (in your local time zone) and how many due items fired:\n"
+	 "due-soon and overdue points, ladder steps, countersign deadlines.\n",
+	 "clock.set", false},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -268,7 +353,7 @@ static void print_main_help(void)
 	printf("Usage: docket [OPTIONS] COMMAND [ARGS...]\n"
 	       "\n"
 	       "docket talks to docketd, the coordination daemon of a leading group: units,\n"
-	       "their keys, and the event log.\n"
+	       "their keys, workflows and their instances, and the event log.\n"
 	       "\n"
 	       "Commands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)

@@ -127,7 +127,24 @@ enum docket_error {
 	  "the days of one month of the working-day calendar: working day, weekend, "     \
 	  "holiday or make-up working day")                                              \
 	X("calendar.add_days", calendar_add_days, DOCKET_OP_READ, DOCKET_R_ANY,           \
-	  "the date N working days (or calendar days) after a date, by the counting rule")
+	  "the date N working days (or calendar days) after a date, by the counting rule") \
+	X("workflow.list", workflow_list, DOCKET_OP_READ, DOCKET_R_ANY,                   \
+	  "the workflow definitions loaded, every stored version, and the last reload")  \
+	X("workflow.show", workflow_show, DOCKET_OP_READ, DOCKET_R_ANY,                   \
+	  "one workflow definition: its states, actions, fields and deadlines")          \
+	X("instance.start", instance_start, DOCKET_OP_WRITE, DOCKET_R_ANY,                \
+	  "start an instance of a workflow (a matter, a task), optionally firing its "   \
+	  "first action at once")                                                        \
+	X("instance.act", instance_act, DOCKET_OP_WRITE, DOCKET_R_ANY,                    \
+	  "fire an action on an instance, with its fields")                              \
+	X("instance.show", instance_show, DOCKET_OP_READ, DOCKET_R_ANY,                   \
+	  "one instance: state, deadlines, status, relations, countersign and fields")   \
+	X("instance.list", instance_list, DOCKET_OP_READ, DOCKET_R_ANY,                   \
+	  "instances by workflow, state, unit or status, in id order, paged")            \
+	X("instance.history", instance_history, DOCKET_OP_READ, DOCKET_R_ANY,             \
+	  "the events of one instance, in order, paged")                                 \
+	X("clock.set", clock_set, DOCKET_OP_WRITE, DOCKET_R_OFFICE,                       \
+	  "move the test clock forward and fire what fell due (only with test_clock)")
 
 /*
  * Event kinds: X(ident, wire name, description). The PUB topic of an event is
@@ -136,7 +153,30 @@ enum docket_error {
 #define DOCKET_EVENT_KINDS(X)                                                            \
 	X(UNIT_ADDED, "unit.added", "a unit was registered")                              \
 	X(UNIT_KEY_ADDED, "unit.key.added", "a key was added to a unit")                  \
-	X(UNIT_KEY_REVOKED, "unit.key.revoked", "a unit's key was revoked")
+	X(UNIT_KEY_REVOKED, "unit.key.revoked", "a unit's key was revoked")               \
+	X(WORKFLOW_LOADED, "workflow.loaded", "a new workflow definition version was stored") \
+	X(INSTANCE_STARTED, "instance.started", "an instance of a workflow was started")  \
+	X(INSTANCE_ACTED, "instance.acted",                                              \
+	  "an action was fired: actor, action, fields, from and to state")               \
+	X(INSTANCE_ENTERED, "instance.entered", "an instance entered a state, with its deadline") \
+	X(INSTANCE_DUE_SOON, "instance.due_soon", "a state's deadline is near")           \
+	X(INSTANCE_OVERDUE, "instance.overdue", "a state's deadline passed")              \
+	X(INSTANCE_REMINDED, "instance.reminded", "an escalation ladder step: a reminder") \
+	X(INSTANCE_URGED, "instance.urged", "an escalation ladder step: an urge, with its level") \
+	X(INSTANCE_ESCALATED, "instance.escalated",                                      \
+	  "an escalation ladder step: escalated to the roles named")                     \
+	X(INSTANCE_NOTICE, "instance.notice", "an escalation ladder step that is an event only") \
+	X(COUNTERSIGN_ASKED, "countersign.asked", "units were asked for their answer")    \
+	X(COUNTERSIGN_REMOVED, "countersign.removed", "units are no longer asked")        \
+	X(COUNTERSIGN_DEEMED, "countersign.deemed",                                      \
+	  "a unit did not answer by its deadline and its answer was deemed")             \
+	X(COUNTERSIGN_OVERDUE, "countersign.overdue",                                    \
+	  "a unit did not answer by its deadline and is escalated")                      \
+	X(COUNTERSIGN_COMPLETE, "countersign.complete", "a countersign is complete")      \
+	X(CALENDAR_EXHAUSTED, "calendar.exhausted",                                      \
+	  "a deadline runs past the last calendar year loaded and was not set")          \
+	X(DEADLINE_RECOMPUTED, "deadline.recomputed",                                    \
+	  "a newly loaded calendar changed an open deadline")
 
 enum docket_event_kind {
 #define X(id, name, desc) DOCKET_EV_##id,

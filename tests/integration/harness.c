@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -129,11 +130,49 @@ static void spawn(struct harness *h)
 	}
 }
 
+void harness_write_config(struct harness *h, const char *extra_config)
+{
+	FILE *f = fopen(h->config_path, "we");
+
+	assert_non_null(f);
+	fprintf(f, "state_dir: %s/state\nworkflows_dir: %s\nlog_level: %s\n%s", h->dir,
+		h->workflows_dir, getenv("HARNESS_VERBOSE") ? "debug" : "notice",
+		extra_config ? extra_config : "");
+	assert_int_equal(fclose(f), 0);
+}
+
+void harness_install_workflow(struct harness *h, const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char src[700], dst[700], tmp[720], buf[8192];
+	FILE *in, *out;
+	size_t n;
+
+	snprintf(src, sizeof(src), "%s/%s", DOCKET_SOURCE_DIR, path);
+	snprintf(dst, sizeof(dst), "%s/%s", h->workflows_dir, base);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+	in = fopen(src, "re");
+	assert_non_null(in);
+	out = fopen(tmp, "we");
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+	/* Whole or not at all, as an operator's deploy would be. */
+	assert_int_equal(rename(tmp, dst), 0);
+}
+
 void harness_start(struct harness *h, const char *extra_config)
+{
+	harness_start_workflows(h, NULL, extra_config);
+}
+
+void harness_start_workflows(struct harness *h, const char *const *workflows,
+			     const char *extra_config)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *tmp = getenv("TMPDIR");
-	FILE *f;
 	int status;
 
 	memset(h, 0, sizeof(*h));
@@ -148,12 +187,20 @@ void harness_start(struct harness *h, const char *extra_config)
 	snprintf(h->server_pub, sizeof(h->server_pub), "%s/state/keys/server.key.pub", h->dir);
 	snprintf(h->office_key, sizeof(h->office_key), "%s/state/keys/office.key", h->dir);
 
-	f = fopen(h->config_path, "we");
-	assert_non_null(f);
-	fprintf(f, "state_dir: %s/state\nworkflows_dir: %s\nlog_level: %s\n%s", h->dir,
-		DOCKET_SOURCE_WORKFLOWS, getenv("HARNESS_VERBOSE") ? "debug" : "notice",
-		extra_config ? extra_config : "");
-	fclose(f);
+	if (workflows) {
+		char cal[700], src[700];
+
+		snprintf(h->workflows_dir, sizeof(h->workflows_dir), "%s/workflows", h->dir);
+		assert_int_equal(mkdir(h->workflows_dir, 0700), 0);
+		snprintf(cal, sizeof(cal), "%s/calendars", h->workflows_dir);
+		snprintf(src, sizeof(src), "%s/calendars", DOCKET_SOURCE_WORKFLOWS);
+		assert_int_equal(symlink(src, cal), 0);
+		for (const char *const *w = workflows; *w; w++)
+			harness_install_workflow(h, *w);
+	} else {
+		snprintf(h->workflows_dir, sizeof(h->workflows_dir), "%s", DOCKET_SOURCE_WORKFLOWS);
+	}
+	harness_write_config(h, extra_config);
 
 	{
 		const char *argv[] = {DOCKETD_PATH, "--config", h->config_path, "init",

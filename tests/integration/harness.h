@@ -23,6 +23,7 @@ struct harness {
 	char config_path[300]; /* written by harness_start when extra config is given */
 	char endpoint[320];
 	char events_endpoint[320];
+	char workflows_dir[600]; /* the daemon's workflows_dir */
 	char server_pub[320];
 	char office_key[320];
 	int notify_fd;
@@ -33,6 +34,18 @@ struct harness {
 /* Create the state directory with `docketd init` and start the daemon;
  * extra_config (may be NULL) is YAML appended to its configuration file. */
 void harness_start(struct harness *h, const char *extra_config);
+/*
+ * As harness_start, with a workflows_dir of its own (<dir>/workflows) that
+ * holds the source tree's calendars and a copy of each file of workflows (paths
+ * relative to the source tree, NULL-terminated), e.g.
+ * "tests/workflows/integration/test-flow.yaml".
+ */
+void harness_start_workflows(struct harness *h, const char *const *workflows,
+			     const char *extra_config);
+/* Copy a file of the source tree into h->workflows_dir, atomically (for a reload). */
+void harness_install_workflow(struct harness *h, const char *path);
+/* Write the configuration again with other extra_config (takes effect at the next start). */
+void harness_write_config(struct harness *h, const char *extra_config);
 /* Start the daemon again on the same state directory (after a stop or kill). */
 void harness_restart(struct harness *h);
 /* SIGTERM, wait for STOPPING=1 and the exit; returns the exit status. */

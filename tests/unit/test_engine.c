@@ -10,14 +10,18 @@
  * with add, remove, deem and escalate; the ladder fires in time order, each
  * step once and never early, also after the daemon was stopped across
  * several step times; deadlines follow the working-day calendar across the
- * Spring Festival and say so when the calendar ends; the record round-trips
- * and malformed records are refused. No I/O but loading the fixtures.
+ * Spring Festival and say so when the calendar ends, and are recomputed when
+ * a new calendar year is installed; a unit is told the actions it may fire;
+ * the record round-trips and malformed records are refused. No I/O but
+ * loading the fixtures and a calendar with a 2027 written to a temporary
+ * directory.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,10 +41,13 @@
 
 #define HOUR INT64_C(3600000)
 
-static struct wf_def *ta; /* test-approval */
-static struct wf_def *tc; /* test-countersign */
-static struct wf_def *tt; /* test: another workflow */
-static struct calendar *cn;
+static struct wf_def *ta;     /* test-approval */
+static struct wf_def *tc;     /* test-countersign */
+static struct wf_def *tt;     /* test: another workflow */
+static struct calendar *cn;   /* the shipped calendar: 2025 and 2026 */
+static struct calendar *cn27; /* the same with a 2027 of weekends only */
+static struct calendar *wk;   /* "t": a 2026 of weekends only */
+static struct calendar *wk2;  /* "t": the same, Wednesday 03-04 off for Saturday 03-07 */
 
 /* --- Helpers --- */
 
@@ -136,17 +143,25 @@ static int act(const struct wf_def *d, struct eng_instance *i, const char *unit,
 	return eng_act(d, cn, i, unit, role, action, fields, now, fx, err);
 }
 
+/* Fire with calendar cal and require success. */
+static void must_act_cal(const struct wf_def *d, const struct calendar *cal, struct eng_instance *i,
+			 const char *unit, enum docket_role role, const char *action,
+			 const msgpack_object *fields, int64_t now, struct eng_effects *fx)
+{
+	struct wire_error err = {0};
+	int r = eng_act(d, cal, i, unit, role, action, fields, now, fx, &err);
+
+	if (r != 0)
+		fprintf(stderr, "%s: %s\n", action, err.message);
+	assert_int_equal(r, 0);
+}
+
 /* Fire and require success. */
 static void must_act(const struct wf_def *d, struct eng_instance *i, const char *unit,
 		     enum docket_role role, const char *action, const msgpack_object *fields,
 		     int64_t now, struct eng_effects *fx)
 {
-	struct wire_error err;
-	int r = act(d, i, unit, role, action, fields, now, fx, &err);
-
-	if (r != 0)
-		fprintf(stderr, "%s: %s\n", action, err.message);
-	assert_int_equal(r, 0);
+	must_act_cal(d, cn, i, unit, role, action, fields, now, fx);
 }
 
 /*
@@ -232,19 +247,25 @@ static int state(const struct wf_def *d, const char *name)
 	return s;
 }
 
-static struct eng_instance *start(const struct wf_def *d, const char *unit, enum docket_role role,
-				  int64_t now)
+static struct eng_instance *start_cal(const struct wf_def *d, const struct calendar *cal,
+				      const char *unit, enum docket_role role, int64_t now)
 {
 	struct eng_effects fx = {0};
 	struct eng_instance *i = NULL;
 	struct wire_error err = {0};
-	int r = eng_start(d, cn, "TA-2026-0001", unit, role, now, &i, &fx, &err);
+	int r = eng_start(d, cal, "TA-2026-0001", unit, role, now, &i, &fx, &err);
 
 	if (r != 0)
 		fprintf(stderr, "start: %s\n", err.message);
 	assert_int_equal(r, 0);
 	eng_effects_clear(&fx);
 	return i;
+}
+
+static struct eng_instance *start(const struct wf_def *d, const char *unit, enum docket_role role,
+				  int64_t now)
+{
+	return start_cal(d, cn, unit, role, now);
 }
 
 /* test-approval, submitted by unit hr at now with lead finance, cooperating a and b. */
@@ -297,13 +318,126 @@ static int due(const struct wf_def *d, struct eng_instance *i, int64_t now, stru
 	return eng_due(d, cn, i, now, fx, &err);
 }
 
+/* Write len bytes of buf to path; 0 or -1. */
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	FILE *f = fopen(path, "wbx");
+	int r = 0;
+
+	if (!f)
+		return -1;
+	if (fwrite(buf, 1, len, f) != len)
+		r = -1;
+	if (fclose(f) != 0)
+		r = -1;
+	return r;
+}
+
+/* Copy the shipped calendar file name into dir; 0 or -1. */
+static int copy_calendar(const char *dir, const char *name)
+{
+	char path[512], buf[16384];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", DOCKET_CALENDAR_DIR, name);
+	f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf), f);
+	if (ferror(f) || !feof(f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return write_file(path, buf, n);
+}
+
+/* A calendar file: name, and its text, or NULL to copy the shipped file of that name. */
+struct calendar_file {
+	const char *name;
+	const char *text;
+};
+
+/* Load calendar name from files written to a temporary directory, then remove them. */
+static int load_calendar(const char *name, const struct calendar_file *files, size_t n,
+			 struct calendar **ret)
+{
+	char dir[] = "/tmp/test_engine.XXXXXX", path[512];
+	int r = 0;
+
+	if (!mkdtemp(dir))
+		return -1;
+	for (size_t k = 0; k < n && r == 0; k++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[k].name);
+		if (files[k].text)
+			r = write_file(path, files[k].text, strlen(files[k].text));
+		else
+			r = copy_calendar(dir, files[k].name);
+	}
+	if (r == 0 && calendar_load(dir, name, stderr, ret) != 0)
+		r = -1;
+	for (size_t k = 0; k < n; k++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[k].name);
+		(void)unlink(path);
+	}
+	if (rmdir(dir) < 0)
+		r = -1;
+	return r;
+}
+
+/* cn27, wk and wk2. */
+static int load_calendars(void)
+{
+	static const struct calendar_file cn27_files[] = {
+	    {"cn-2025.yaml", NULL},
+	    {"cn-2026.yaml", NULL},
+	    {"cn-2027.yaml", "calendar: cn\n"
+			     "year: 2027\n"
+			     "title: Weekends only, for test_engine\n"
+			     "source: test_engine\n"
+			     "weekend: [saturday, sunday]\n"
+			     "holidays: []\n"
+			     "workdays: []\n"},
+	};
+	static const struct calendar_file wk_files[] = {
+	    {"t-2026.yaml", "calendar: t\n"
+			    "year: 2026\n"
+			    "title: Weekends only, for test_engine\n"
+			    "source: test_engine\n"
+			    "weekend: [saturday, sunday]\n"
+			    "holidays: []\n"
+			    "workdays: []\n"},
+	};
+	static const struct calendar_file wk2_files[] = {
+	    {"t-2026.yaml", "calendar: t\n"
+			    "year: 2026\n"
+			    "title: Weekends only but one, for test_engine\n"
+			    "source: test_engine\n"
+			    "weekend: [saturday, sunday]\n"
+			    "holidays:\n"
+			    "  - name: Test Day\n"
+			    "    from: 2026-03-04\n"
+			    "    to: 2026-03-04\n"
+			    "workdays:\n"
+			    "  - date: 2026-03-07\n"
+			    "    for: Test Day\n"},
+	};
+
+	if (load_calendar("cn", cn27_files, 3, &cn27) < 0 ||
+	    load_calendar("t", wk_files, 1, &wk) < 0 || load_calendar("t", wk2_files, 1, &wk2) < 0)
+		return -1;
+	return 0;
+}
+
 /* --- Fixtures --- */
 
 static int group_setup(void **state_)
 {
 	(void)state_;
 	if (calendar_set_timezone("Asia/Shanghai") != 0 ||
-	    calendar_load(DOCKET_CALENDAR_DIR, "cn", stderr, &cn) != 0 ||
+	    calendar_load(DOCKET_CALENDAR_DIR, "cn", stderr, &cn) != 0 || load_calendars() != 0 ||
 	    workflow_load_file(DOCKET_TEST_WORKFLOWS "/good/test-approval.yaml", stderr, &ta) !=
 		0 ||
 	    workflow_load_file(DOCKET_TEST_WORKFLOWS "/engine/test-countersign.yaml", stderr,
@@ -320,6 +454,9 @@ static int group_teardown(void **state_)
 	workflow_free(tc);
 	workflow_free(tt);
 	calendar_free(cn);
+	calendar_free(cn27);
+	calendar_free(wk);
+	calendar_free(wk2);
 	return 0;
 }
 
@@ -972,6 +1109,439 @@ static void test_a_deadline_past_the_calendar_says_so(void **state_)
 	eng_effects_clear(&fx);
 }
 
+/* --- Recomputing deadlines with a new calendar --- */
+
+/* eng_recompute with cal at now into a fresh fx (cleared first). */
+static int recompute(const struct wf_def *d, const struct calendar *cal, struct eng_instance *i,
+		     int64_t now, struct eng_effects *fx)
+{
+	struct wire_error err = {0};
+	int r;
+
+	eng_effects_clear(fx);
+	r = eng_recompute(d, cal, i, now, fx, &err);
+	if (r < 0)
+		fprintf(stderr, "recompute: %s\n", err.message);
+	return r;
+}
+
+/* The records of i and j are the same, byte for byte. */
+static void same_record(const struct eng_instance *i, const struct eng_instance *j)
+{
+	size_t la, lb;
+	char *a = record(i, &la), *b = record(j, &lb);
+
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	free(a);
+	free(b);
+}
+
+static void test_recompute_sets_the_deadlines_a_new_calendar_year_gives(void **state_)
+{
+	int64_t now = at(2026, 12, 28, 10); /* Monday */
+	int64_t later = at(2026, 12, 29, 9);
+	struct eng_instance *i = start(ta, "hr", DOCKET_ROLE_MEMBER, now);
+	struct eng_instance *j = start_cal(ta, cn27, "hr", DOCKET_ROLE_MEMBER, now);
+	struct eng_effects fx = {0};
+	struct fields f;
+
+	(void)state_;
+	kv_str(fields_begin(&f, 1), "title", "A talent flat");
+	must_act(ta, i, "hr", DOCKET_ROLE_MEMBER, "submit", fields_end(&f), now, &fx);
+	assert_string_equal(kinds(&fx), "acted state.entered calendar.exhausted");
+	for (size_t k = 0; k < fx.n; k++) {
+		assert_int_equal(fx.v[k].old_ms, 0);
+		assert_int_equal(fx.v[k].new_ms, 0);
+	}
+	assert_int_equal(i->deadline_ms, 0);
+	assert_int_equal(i->due_soon_ms, 0);
+	assert_int_equal(eng_next_due(ta, cn27, i), 0);
+	/* Submitted with 2027 installed: 12-29, 12-30, 12-31, 01-01, 01-04; 01-01 left. */
+	eng_effects_clear(&fx);
+	must_act_cal(ta, cn27, j, "hr", DOCKET_ROLE_MEMBER, "submit", fields_end(&f), now, &fx);
+	fields_done(&f);
+	assert_string_equal(kinds(&fx), "acted state.entered");
+	assert_int_equal(j->deadline_ms, at(2027, 1, 5, 0));
+	assert_int_equal(j->due_soon_ms, at(2027, 1, 2, 0));
+
+	/* Installing 2027 sets the deadline and due soon as submitting would have. */
+	assert_int_equal(recompute(ta, cn27, i, later, &fx), 1);
+	assert_string_equal(kinds(&fx), "recomputed");
+	assert_int_equal(fx.v[0].at_ms, later);
+	assert_int_equal(fx.v[0].state, state(ta, "review"));
+	assert_int_equal(fx.v[0].step, WF_NONE);
+	assert_int_equal(fx.v[0].nunits, 0);
+	assert_int_equal(fx.v[0].old_ms, 0);
+	assert_int_equal(fx.v[0].new_ms, j->deadline_ms);
+	same_record(i, j);
+	assert_int_equal(eng_next_due(ta, cn27, i), at(2027, 1, 2, 0));
+
+	/* The same calendar again changes nothing. */
+	assert_int_equal(recompute(ta, cn27, i, later, &fx), 0);
+	assert_int_equal(fx.n, 0);
+	same_record(i, j);
+
+	/* A calendar that no longer gives it: no deadline, said once. */
+	assert_int_equal(recompute(ta, cn, i, later, &fx), 1);
+	assert_int_equal(fx.v[0].old_ms, at(2027, 1, 5, 0));
+	assert_int_equal(fx.v[0].new_ms, 0);
+	assert_int_equal(i->deadline_ms, 0);
+	assert_int_equal(i->due_soon_ms, 0);
+	assert_int_equal(recompute(ta, cn, i, later, &fx), 0);
+	assert_int_equal(fx.n, 0);
+	assert_int_equal(recompute(ta, cn27, i, later, &fx), 1);
+	same_record(i, j);
+
+	/* The ladder runs on the new deadline. */
+	eng_effects_clear(&fx);
+	{
+		struct wire_error err = {0};
+
+		assert_int_equal(eng_due(ta, cn27, i, at(2027, 1, 5, 0), &fx, &err), 4);
+	}
+	assert_string_equal(kinds(&fx), "due-soon remind overdue urge");
+	assert_int_equal(fx.v[0].at_ms, at(2027, 1, 2, 0));
+	assert_int_equal(fx.v[2].at_ms, at(2027, 1, 5, 0));
+	eng_instance_free(i);
+	eng_instance_free(j);
+	eng_effects_clear(&fx);
+}
+
+static void test_recompute_keeps_what_fired(void **state_)
+{
+	/* 12-22 .. 12-28: the deadline fits in 2026, the last ladder step does not. */
+	struct eng_instance *i = submitted(at(2026, 12, 21, 10));
+	struct eng_effects fx = {0};
+	struct wire_error err = {0};
+	uint32_t fired;
+	size_t la;
+	char *a;
+
+	(void)state_;
+	assert_int_equal(due(ta, i, at(2027, 1, 1, 0), &fx), 6);
+	assert_int_equal(eng_next_due(ta, cn, i), 0);
+	a = record(i, &la);
+	assert_int_equal(recompute(ta, cn27, i, at(2027, 1, 1, 0), &fx), 0);
+	assert_int_equal(fx.n, 0);
+	{
+		size_t lb;
+		char *b = record(i, &lb);
+
+		assert_int_equal(la, lb);
+		assert_memory_equal(a, b, la);
+		free(b);
+	}
+	free(a);
+	/* The last step has a time now, + 5 workdays the end of 01-04; the rest does not
+	 * fire again. */
+	assert_int_equal(eng_next_due(ta, cn27, i), at(2027, 1, 5, 0));
+	eng_effects_clear(&fx);
+	assert_int_equal(eng_due(ta, cn27, i, at(2027, 1, 5, 0), &fx, &err), 1);
+	assert_string_equal(kinds(&fx), "acted state.entered");
+	assert_int_equal(i->state, state(ta, "draft"));
+	eng_instance_free(i);
+
+	/* A deadline that moves keeps what fired: taken away and given back, nothing fires
+	 * again before the next step. */
+
+	i = submitted(at(2026, 12, 28, 10));
+	assert_int_equal(recompute(ta, cn27, i, at(2026, 12, 29, 0), &fx), 1);
+	eng_effects_clear(&fx);
+	assert_int_equal(eng_due(ta, cn27, i, at(2027, 1, 5, 0), &fx, &err), 4);
+	fired = i->fired;
+	assert_int_equal(recompute(ta, cn, i, at(2027, 1, 5, 1), &fx), 1);
+	assert_int_equal(i->deadline_ms, 0);
+	assert_int_equal(i->fired, fired);
+	assert_int_equal(recompute(ta, cn27, i, at(2027, 1, 5, 2), &fx), 1);
+	assert_int_equal(i->deadline_ms, at(2027, 1, 5, 0));
+	assert_int_equal(i->fired, fired);
+	/* + 2 workdays: 01-05, 01-06. */
+	assert_int_equal(eng_next_due(ta, cn27, i), at(2027, 1, 7, 0));
+	eng_effects_clear(&fx);
+	assert_int_equal(eng_due(ta, cn27, i, at(2027, 1, 7, 0), &fx, &err), 1);
+	assert_string_equal(kinds(&fx), "escalate");
+	eng_instance_free(i);
+	eng_effects_clear(&fx);
+}
+
+static void test_recompute_moves_due_soon_alone_as_a_change_of_the_deadline(void **state_)
+{
+	int64_t now = at(2026, 3, 2, 10); /* Monday */
+	struct eng_instance *i = start_cal(ta, wk, "hr", DOCKET_ROLE_MEMBER, now);
+	struct eng_instance *j = start_cal(ta, wk2, "hr", DOCKET_ROLE_MEMBER, now);
+	struct eng_effects fx = {0};
+	struct fields f;
+
+	(void)state_;
+	kv_str(fields_begin(&f, 1), "title", "A talent flat");
+	must_act_cal(ta, wk, i, "hr", DOCKET_ROLE_MEMBER, "submit", fields_end(&f), now, &fx);
+	must_act_cal(ta, wk2, j, "hr", DOCKET_ROLE_MEMBER, "submit", fields_end(&f), now, &fx);
+	fields_done(&f);
+	/* 03-03 .. 03-06 and 03-09, or 03-03, 03-05 .. 03-07 and 03-09: the same deadline,
+	 * but the last working day before it is Friday, or Saturday. */
+	assert_int_equal(i->deadline_ms, at(2026, 3, 10, 0));
+	assert_int_equal(i->due_soon_ms, at(2026, 3, 7, 0));
+	assert_int_equal(j->deadline_ms, at(2026, 3, 10, 0));
+	assert_int_equal(j->due_soon_ms, at(2026, 3, 8, 0));
+
+	/* The instance changes, so the result says so: old and new deadline alike. */
+	assert_int_equal(recompute(ta, wk2, i, now + HOUR, &fx), 1);
+	assert_string_equal(kinds(&fx), "recomputed");
+	assert_int_equal(fx.v[0].old_ms, at(2026, 3, 10, 0));
+	assert_int_equal(fx.v[0].new_ms, at(2026, 3, 10, 0));
+	same_record(i, j);
+	assert_int_equal(eng_next_due(ta, wk2, i), at(2026, 3, 8, 0));
+	eng_instance_free(i);
+	eng_instance_free(j);
+	eng_effects_clear(&fx);
+}
+
+static void test_recompute_countersign_deadlines_of_units_still_asked(void **state_)
+{
+	int64_t now = at(2026, 12, 30, 10); /* Wednesday */
+	struct eng_instance *i = start(tc, "office", DOCKET_ROLE_OFFICE, now);
+	struct eng_instance *j = start_cal(tc, cn27, "office", DOCKET_ROLE_OFFICE, now);
+	struct eng_effects fx = {0};
+	struct wire_error err = {0};
+	struct fields f;
+	msgpack_packer *pk;
+
+	(void)state_;
+	kv_units(fields_begin(&f, 1), "units", "x y z");
+	must_act(tc, i, "office", DOCKET_ROLE_OFFICE, "ask", fields_end(&f), now, &fx);
+	assert_string_equal(kinds(&fx), "acted state.entered countersign.asked calendar.exhausted");
+	assert_int_equal(fx.v[3].nunits, 3);
+	for (size_t k = 0; k < i->ncs; k++)
+		assert_int_equal(i->cs[k].deadline_ms, 0);
+	eng_effects_clear(&fx);
+	must_act_cal(tc, cn27, j, "office", DOCKET_ROLE_OFFICE, "ask", fields_end(&f), now, &fx);
+	fields_done(&f);
+	/* 2 working days from Wednesday 12-30: the end of Friday 2027-01-01. */
+	assert_int_equal(j->cs[1].deadline_ms, at(2027, 1, 2, 0));
+
+	/* x answers and z is removed: only y is still asked. */
+	answer(tc, i, "x", "answer", "agree", now + HOUR, &fx);
+	pk = fields_begin(&f, 2);
+	kv_units(pk, "units", "z");
+	kv_str(pk, "reason", "not concerned");
+	must_act(tc, i, "office", DOCKET_ROLE_OFFICE, "remove", fields_end(&f), now + HOUR, &fx);
+	fields_done(&f);
+	assert_int_equal(eng_next_due(tc, cn27, i), 0);
+
+	assert_int_equal(recompute(tc, cn27, i, now + 2 * HOUR, &fx), 1);
+	assert_string_equal(kinds(&fx), "recomputed");
+	assert_int_equal(fx.v[0].nunits, 1);
+	assert_true(fx_has_unit(&fx.v[0], "y"));
+	assert_int_equal(fx.v[0].old_ms, 0);
+	assert_int_equal(fx.v[0].new_ms, j->cs[1].deadline_ms);
+	assert_int_equal(i->cs[1].deadline_ms, j->cs[1].deadline_ms);
+	assert_int_equal(i->cs[0].deadline_ms, 0);
+	assert_int_equal(i->cs[2].deadline_ms, 0);
+	assert_int_equal(i->deadline_ms, 0);
+	assert_int_equal(eng_next_due(tc, cn27, i), at(2027, 1, 2, 0));
+	{
+		size_t la, lb;
+		char *a = record(i, &la), *b;
+
+		assert_int_equal(recompute(tc, cn27, i, now + 3 * HOUR, &fx), 0);
+		assert_int_equal(fx.n, 0);
+		b = record(i, &lb);
+		assert_int_equal(la, lb);
+		assert_memory_equal(a, b, la);
+		free(a);
+		free(b);
+	}
+
+	/* y is deemed on its new deadline, which completes the countersign. */
+	eng_effects_clear(&fx);
+	assert_int_equal(eng_due(tc, cn27, i, at(2027, 1, 2, 0), &fx, &err), 1);
+	assert_string_equal(kinds(&fx), "deemed countersign.complete acted state.entered");
+	assert_int_equal(i->state, state(tc, "done"));
+	/* In a terminal state there is nothing to recompute. */
+	assert_int_equal(recompute(tc, cn, i, now, &fx), 0);
+	assert_int_equal(fx.n, 0);
+	eng_instance_free(i);
+	eng_instance_free(j);
+	eng_effects_clear(&fx);
+}
+
+static void test_a_failed_recompute_changes_nothing(void **state_)
+{
+	int64_t now = at(2026, 12, 30, 10);
+	struct eng_instance *i = start(tc, "office", DOCKET_ROLE_OFFICE, now);
+	struct eng_effects fx = {0};
+	struct wire_error err = {0};
+	struct fields f;
+	size_t la, lb;
+	char *a, *b;
+
+	(void)state_;
+	kv_units(fields_begin(&f, 1), "units", "x y");
+	must_act(tc, i, "office", DOCKET_ROLE_OFFICE, "ask", fields_end(&f), now, &fx);
+	fields_done(&f);
+	eng_effects_clear(&fx);
+	a = record(i, &la);
+
+	/* Room for one of the two effects: refused, and the first is taken back. */
+	fx.v = calloc(ENG_EFFECTS_MAX - 1, sizeof(*fx.v));
+	assert_non_null(fx.v);
+	fx.n = fx.cap = ENG_EFFECTS_MAX - 1;
+	assert_int_equal(eng_recompute(tc, cn27, i, now, &fx, &err), -DOCKET_ELIMIT);
+	assert_int_equal(err.code, DOCKET_ELIMIT);
+	assert_int_equal(fx.n, ENG_EFFECTS_MAX - 1);
+	b = record(i, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	free(b);
+
+	/* An instance given with another definition is refused. */
+	eng_effects_clear(&fx);
+	err = (struct wire_error){0};
+	assert_int_equal(eng_recompute(tt, cn27, i, now, &fx, &err), -DOCKET_EINTERNAL);
+	assert_non_null(strstr(err.message, "not test version 1"));
+	assert_int_equal(fx.n, 0);
+	b = record(i, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, la);
+	free(b);
+	free(a);
+
+	/* With room, both units' deadlines are set, in the order asked. */
+	assert_int_equal(recompute(tc, cn27, i, now, &fx), 2);
+	assert_string_equal(kinds(&fx), "recomputed recomputed");
+	assert_true(fx_has_unit(&fx.v[0], "x"));
+	assert_true(fx_has_unit(&fx.v[1], "y"));
+	assert_int_equal(i->cs[0].deadline_ms, at(2027, 1, 2, 0));
+	assert_int_equal(i->cs[1].deadline_ms, at(2027, 1, 2, 0));
+	eng_instance_free(i);
+	eng_effects_clear(&fx);
+}
+
+/* --- The actions a unit may fire --- */
+
+/*
+ * eng_act agrees with ret[0..n) of eng_actions_for: an action listed is refused,
+ * if at all, only for its fields; any other one before its fields are looked at.
+ */
+static void agrees(const struct wf_def *d, const struct eng_instance *i, const char *unit,
+		   enum docket_role role, const int *ret, size_t n)
+{
+	size_t len;
+	char *rec = record(i, &len);
+
+	for (size_t ai = 0; ai < d->nactions; ai++) {
+		struct eng_instance *copy = NULL;
+		struct eng_effects fx = {0};
+		struct wire_error err = {0};
+		bool listed = false;
+		int r;
+
+		for (size_t k = 0; k < n; k++)
+			listed |= ret[k] == (int)ai;
+		assert_int_equal(eng_instance_unpack(d, rec, len, &copy), 0);
+		r = eng_act(d, cn, copy, unit, role, d->actions[ai].name, NULL, i->entered_ms, &fx,
+			    &err);
+		if (listed)
+			assert_true(r == 0 ||
+				    (r == -DOCKET_EBADARG && strstr(err.message, "field '")));
+		else
+			assert_true(
+			    r == -DOCKET_EFORBIDDEN || r == -DOCKET_EEXISTS ||
+			    (r == -DOCKET_EBADARG && (strstr(err.message, "cannot be fired") ||
+						      strstr(err.message, "must be a unit id"))));
+		eng_instance_free(copy);
+		eng_effects_clear(&fx);
+	}
+	free(rec);
+}
+
+/* The names of the actions unit may fire on i, separated by spaces. */
+static const char *actions_for(const struct wf_def *d, const struct eng_instance *i,
+			       const char *unit, enum docket_role role)
+{
+	static char buf[1024];
+	int ret[WF_ACTIONS_MAX];
+	size_t n = eng_actions_for(d, i, unit, role, ret, WF_ACTIONS_MAX);
+
+	assert_true(n <= WF_ACTIONS_MAX);
+	agrees(d, i, unit, role, ret, n);
+	buf[0] = '\0';
+	for (size_t k = 0; k < n; k++) {
+		size_t len = strlen(buf);
+
+		snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? " " : "",
+			 d->actions[ret[k]].name);
+	}
+	return buf;
+}
+
+static void test_actions_for_are_those_a_unit_may_fire_now(void **state_)
+{
+	int64_t now = at(2026, 3, 2, 10);
+	struct eng_instance *i = start(ta, "hr", DOCKET_ROLE_MEMBER, now);
+	struct eng_effects fx = {0};
+	struct fields f;
+	msgpack_packer *pk;
+	int ret[2] = {-7, -7};
+
+	(void)state_;
+	/* Draft: only the starter may submit. */
+	assert_string_equal(actions_for(ta, i, "hr", DOCKET_ROLE_MEMBER), "submit");
+	assert_string_equal(actions_for(ta, i, "office", DOCKET_ROLE_OFFICE), "");
+	assert_string_equal(actions_for(ta, i, "q", DOCKET_ROLE_MEMBER), "");
+	assert_string_equal(actions_for(ta, i, "hr", DOCKET_ROLE_OBSERVER), "");
+	eng_instance_free(i);
+
+	/* Review: the office consults or closes, a leader closes, the starter waits. */
+	i = submitted(now);
+	assert_string_equal(actions_for(ta, i, "office", DOCKET_ROLE_OFFICE), "consult close");
+	assert_string_equal(actions_for(ta, i, "boss", DOCKET_ROLE_LEADER), "close");
+	assert_string_equal(actions_for(ta, i, "hr", DOCKET_ROLE_MEMBER), "");
+	eng_instance_free(i);
+
+	/* Consultation: a unit asked answers once; the office adds and removes. */
+	i = consulting(now, "x y office");
+	assert_string_equal(actions_for(ta, i, "office", DOCKET_ROLE_OFFICE),
+			    "opinion consult-add consult-remove");
+	assert_string_equal(actions_for(ta, i, "x", DOCKET_ROLE_MEMBER), "opinion");
+	assert_string_equal(actions_for(ta, i, "x", DOCKET_ROLE_OBSERVER), "");
+	assert_string_equal(actions_for(ta, i, "hr", DOCKET_ROLE_MEMBER), "");
+	/* At most max are written; the count is of them all. */
+	assert_int_equal(eng_actions_for(ta, i, "office", DOCKET_ROLE_OFFICE, ret, 1), 3);
+	assert_int_equal(ret[0], workflow_action_index(ta, "opinion"));
+	assert_int_equal(ret[1], -7);
+	assert_int_equal(eng_actions_for(ta, i, "office", DOCKET_ROLE_OFFICE, NULL, 0), 3);
+	assert_int_equal(eng_actions_for(ta, i, "Office", DOCKET_ROLE_OFFICE, NULL, 0), 0);
+	assert_int_equal(eng_actions_for(tt, i, "office", DOCKET_ROLE_OFFICE, NULL, 0), 0);
+	answer(ta, i, "x", "opinion", "agree", now, &fx);
+	assert_string_equal(actions_for(ta, i, "x", DOCKET_ROLE_MEMBER), "");
+	pk = fields_begin(&f, 2);
+	kv_units(pk, "units", "y");
+	kv_str(pk, "reason", "not concerned");
+	must_act(ta, i, "office", DOCKET_ROLE_OFFICE, "consult-remove", fields_end(&f), now, &fx);
+	fields_done(&f);
+	assert_string_equal(actions_for(ta, i, "y", DOCKET_ROLE_MEMBER), "");
+	assert_string_equal(actions_for(ta, i, "office", DOCKET_ROLE_OFFICE),
+			    "opinion consult-add consult-remove");
+
+	/* Decided: the lead and the cooperating units report progress; the office closes. */
+	answer(ta, i, "office", "opinion", "agree", now, &fx);
+	assert_int_equal(i->state, state(ta, "decided"));
+	assert_string_equal(actions_for(ta, i, "finance", DOCKET_ROLE_MEMBER), "progress");
+	assert_string_equal(actions_for(ta, i, "a", DOCKET_ROLE_MEMBER), "progress");
+	assert_string_equal(actions_for(ta, i, "x", DOCKET_ROLE_MEMBER), "");
+	assert_string_equal(actions_for(ta, i, "hr", DOCKET_ROLE_MEMBER), "");
+	assert_string_equal(actions_for(ta, i, "office", DOCKET_ROLE_OFFICE), "close");
+
+	/* Closed: nothing, for anyone. */
+	must_act(ta, i, "office", DOCKET_ROLE_OFFICE, "close", NULL, now, &fx);
+	assert_string_equal(actions_for(ta, i, "office", DOCKET_ROLE_OFFICE), "");
+	assert_string_equal(actions_for(ta, i, "boss", DOCKET_ROLE_LEADER), "");
+	eng_instance_free(i);
+	eng_effects_clear(&fx);
+}
+
 /* --- Records --- */
 
 static void test_record_round_trips_and_refuses_malformed(void **state_)
@@ -1064,6 +1634,12 @@ int main(void)
 	    cmocka_unit_test(test_next_due_is_what_due_fires_next),
 	    cmocka_unit_test(test_deadlines_across_the_spring_festival),
 	    cmocka_unit_test(test_a_deadline_past_the_calendar_says_so),
+	    cmocka_unit_test(test_recompute_sets_the_deadlines_a_new_calendar_year_gives),
+	    cmocka_unit_test(test_recompute_keeps_what_fired),
+	    cmocka_unit_test(test_recompute_moves_due_soon_alone_as_a_change_of_the_deadline),
+	    cmocka_unit_test(test_recompute_countersign_deadlines_of_units_still_asked),
+	    cmocka_unit_test(test_a_failed_recompute_changes_nothing),
+	    cmocka_unit_test(test_actions_for_are_those_a_unit_may_fire_now),
 	    cmocka_unit_test(test_record_round_trips_and_refuses_malformed),
 	};
 

@@ -1,0 +1,582 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ops_instance.c: the generic workflow ops: instance.start, instance.act,
+ * instance.show, instance.list, instance.history, and clock.set (test clock).
+ *
+ * The engine decides (engine.h); instances.c stores. A refused action
+ * returns the engine's error and, like every refused request, writes
+ * nothing: the request's child transaction is aborted and its events
+ * dropped.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "engine.h"
+#include "instances.h"
+#include "key.h"
+#include "registry.h"
+#include "request.h"
+#include "wire.h"
+
+/* Every page of a history is also bounded in bytes, like events.since. */
+#define HISTORY_PAGE_BYTES (512u * 1024u)
+#define LIST_PAGE_DEFAULT 100u
+
+static void copy_str(char *dst, size_t size, const msgpack_object *o)
+{
+	size_t n = o->via.str.size < size - 1 ? o->via.str.size : size - 1;
+
+	memcpy(dst, o->via.str.ptr, n);
+	dst[n] = '\0';
+}
+
+static int store_failed(struct request *r, int q)
+{
+	if (r->err->code == 0)
+		wire_error_set(r->err, DOCKET_EINTERNAL,
+			       "the store failed (%s), nothing was changed: retry; if it persists, "
+			       "see the daemon's log",
+			       strerror(-q));
+	return q;
+}
+
+static int unit_exists(struct request *r, const char *field, const msgpack_object *o)
+{
+	struct store_slice v;
+	char unit[DOCKET_MAX_UNIT_ID + 1];
+	int q;
+
+	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 ||
+	    o->via.str.size > DOCKET_MAX_UNIT_ID || memchr(o->via.str.ptr, 0, o->via.str.size))
+		return 0; /* not a unit id at all: the engine says what is wrong */
+	copy_str(unit, sizeof(unit), o);
+	q = store_get(r->txn, STORE_DB_UNITS, unit, strlen(unit), &v);
+	if (q == -ENOENT)
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "field '%s': no unit '%s' is registered: check the id "
+				      "(unit.list shows them)",
+				      field, unit);
+	return q < 0 ? store_failed(r, q) : 0;
+}
+
+/*
+ * The engine checks the shape of unit and units fields; whether the units
+ * exist is a question for the store, asked here before the engine acts.
+ */
+static int check_units_exist(struct request *r, const struct wf_def *def, const char *action,
+			     const msgpack_object *fields)
+{
+	int ai = workflow_action_index(def, action);
+	const struct wf_action *a;
+	int q;
+
+	if (ai < 0 || !fields || fields->type != MSGPACK_OBJECT_MAP)
+		return 0;
+	a = &def->actions[ai];
+	for (size_t k = 0; k < a->nfields; k++) {
+		const struct wf_field *f = &a->fields[k];
+		const msgpack_object *v;
+
+		if (f->type != WF_FIELD_UNIT && f->type != WF_FIELD_UNITS)
+			continue;
+		v = docket_map_get(fields, f->name);
+		if (!v)
+			continue;
+		if (f->type == WF_FIELD_UNIT) {
+			q = unit_exists(r, f->name, v);
+			if (q < 0)
+				return q;
+			continue;
+		}
+		if (v->type != MSGPACK_OBJECT_ARRAY)
+			continue;
+		for (uint32_t u = 0; u < v->via.array.size; u++) {
+			q = unit_exists(r, f->name, &v->via.array.ptr[u]);
+			if (q < 0)
+				return q;
+		}
+	}
+	return 0;
+}
+
+/* Save i and its effects, then reply with the instance's view. */
+static int save_and_reply(struct request *r, const struct wf_def *def, struct eng_instance *i,
+			  int64_t old_due, bool is_new, struct eng_effects *fx)
+{
+	int q = inst_save(r->d, r->txn, def, i, old_due, is_new, fx, r->now_ms);
+
+	if (q == -EEXIST)
+		return wire_error_set(r->err, DOCKET_EEXISTS,
+				      "instance %s already exists: retry the request", i->id);
+	if (q < 0)
+		return store_failed(r, q);
+	inst_pack_view(def, i, r->unit, r->role, r->now_ms, r->pk);
+	return 0;
+}
+
+int op_instance_start(struct request *r)
+{
+	static const struct wire_arg spec[] = {
+		{"workflow", WIRE_SLUG, true, WF_NAME_MAX, NULL},
+		{"action", WIRE_SLUG, false, WF_NAME_MAX, NULL},
+		{"fields", WIRE_MAP, false, 0, NULL},
+	};
+	const msgpack_object *v[3];
+	char name[WF_NAME_MAX + 1], action[WF_NAME_MAX + 1], id[ENG_ID_MAX + 1];
+	struct eng_effects fx = {0};
+	struct eng_instance *i = NULL;
+	const struct wf_def *def;
+	int q;
+
+	q = wire_args_check(r->wr->args, spec, 3, v, r->err);
+	if (q < 0)
+		return q;
+	copy_str(name, sizeof(name), v[0]);
+	def = registry_current(r->d, name);
+	if (!def)
+		return wire_error_set(r->err, DOCKET_ENOTFOUND,
+				      "no workflow '%s' is loaded: see workflow.list for those "
+				      "that are",
+				      name);
+	if (v[2] && !v[1])
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "argument 'fields' needs 'action': fields are given with the "
+				      "action they belong to");
+	q = inst_new_id(r->d, r->txn, def, r->now_ms, id);
+	if (q < 0)
+		return store_failed(r, q);
+	q = eng_start(def, r->d->calendar, id, r->unit, r->role, r->now_ms, &i, &fx, r->err);
+	if (q == 0 && v[1]) {
+		copy_str(action, sizeof(action), v[1]);
+		q = check_units_exist(r, def, action, v[2]);
+	}
+	if (q == 0 && v[1])
+		q = eng_act(def, r->d->calendar, i, r->unit, r->role, action, v[2], r->now_ms,
+			    &fx, r->err);
+	if (q == 0)
+		q = save_and_reply(r, def, i, 0, true, &fx);
+	eng_effects_clear(&fx);
+	free(fx.v);
+	eng_instance_free(i);
+	return q;
+}
+
+int op_instance_act(struct request *r)
+{
+	static const struct wire_arg spec[] = {
+		{"id", WIRE_STR, true, ENG_ID_MAX, NULL},
+		{"action", WIRE_SLUG, true, WF_NAME_MAX, NULL},
+		{"fields", WIRE_MAP, false, 0, NULL},
+	};
+	const msgpack_object *v[3];
+	char action[WF_NAME_MAX + 1];
+	struct eng_effects fx = {0};
+	struct eng_instance *i;
+	const struct wf_def *def;
+	int64_t due;
+	int q;
+
+	q = wire_args_check(r->wr->args, spec, 3, v, r->err);
+	if (q < 0)
+		return q;
+	q = inst_load(r->d, r->txn, v[0]->via.str.ptr, v[0]->via.str.size, &def, &i, &due,
+		      r->err);
+	if (q < 0)
+		return q;
+	if (!inst_may_read(i, r->unit, r->role)) {
+		/* As instance.show: a member unit does not learn what exists. */
+		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "no instance '%s' of yours: check "
+				   "the id", i->id);
+		eng_instance_free(i);
+		return q;
+	}
+	copy_str(action, sizeof(action), v[1]);
+	/* What fell due before now happens first: a unit deemed at its
+	 * deadline cannot answer after it. */
+	q = eng_due(def, r->d->calendar, i, r->now_ms, &fx, r->err);
+	if (q >= 0)
+		q = check_units_exist(r, def, action, v[2]);
+	if (q >= 0)
+		q = eng_act(def, r->d->calendar, i, r->unit, r->role, action, v[2], r->now_ms, &fx,
+			    r->err);
+	if (q == 0)
+		q = save_and_reply(r, def, i, due, false, &fx);
+	eng_effects_clear(&fx);
+	free(fx.v);
+	eng_instance_free(i);
+	return q;
+}
+
+/* Load an instance the caller may read. */
+static int load_readable(struct request *r, const msgpack_object *id, const struct wf_def **def,
+			 struct eng_instance **i)
+{
+	int q = inst_load(r->d, r->txn, id->via.str.ptr, id->via.str.size, def, i, NULL, r->err);
+
+	if (q < 0)
+		return q;
+	if (!inst_may_read(*i, r->unit, r->role)) {
+		/* Not "forbidden": a member unit does not learn what exists. */
+		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "no instance '%s' of yours: check "
+				   "the id", (*i)->id);
+		*i = eng_instance_free(*i);
+		return q;
+	}
+	return 0;
+}
+
+int op_instance_show(struct request *r)
+{
+	static const struct wire_arg spec[] = {
+		{"id", WIRE_STR, true, ENG_ID_MAX, NULL},
+	};
+	const msgpack_object *v[1];
+	const struct wf_def *def;
+	struct eng_instance *i;
+	int q;
+
+	q = wire_args_check(r->wr->args, spec, 1, v, r->err);
+	if (q < 0)
+		return q;
+	q = load_readable(r, v[0], &def, &i);
+	if (q < 0)
+		return q;
+	inst_pack_view(def, i, r->unit, r->role, r->now_ms, r->pk);
+	eng_instance_free(i);
+	return 0;
+}
+
+static const char *const status_names[] = {"green", "yellow", "red", "done", NULL};
+
+struct list_filter {
+	const msgpack_object *workflow, *state, *unit, *status;
+};
+
+static bool str_is(const msgpack_object *o, const char *s)
+{
+	return strlen(s) == o->via.str.size && memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+}
+
+static void pack_summary(struct request *r, const struct wf_def *def, const struct eng_instance *i,
+			 msgpack_packer *pk)
+{
+	msgpack_pack_map(pk, 9);
+	wire_pack_cstr(pk, "id");
+	wire_pack_cstr(pk, i->id);
+	wire_pack_cstr(pk, "workflow");
+	wire_pack_cstr(pk, i->workflow);
+	wire_pack_cstr(pk, "version");
+	msgpack_pack_uint32(pk, i->version);
+	wire_pack_cstr(pk, "state");
+	wire_pack_cstr(pk, def->states[i->state].name);
+	wire_pack_cstr(pk, "status");
+	wire_pack_cstr(pk, eng_status_name(eng_status(def, i, r->now_ms)));
+	wire_pack_cstr(pk, "deadline");
+	if (i->deadline_ms > 0)
+		msgpack_pack_int64(pk, i->deadline_ms);
+	else
+		msgpack_pack_nil(pk);
+	wire_pack_cstr(pk, "starter");
+	wire_pack_cstr(pk, i->starter);
+	wire_pack_cstr(pk, "created");
+	msgpack_pack_int64(pk, i->created_ms);
+	wire_pack_cstr(pk, "entered");
+	msgpack_pack_int64(pk, i->entered_ms);
+}
+
+/* Does i pass the filter (the unit filter is applied by the index, and checked here). */
+static bool list_match(struct request *r, const struct list_filter *f, const struct wf_def *def,
+		       const struct eng_instance *i)
+{
+	if (f->workflow && !str_is(f->workflow, i->workflow))
+		return false;
+	if (f->state && !str_is(f->state, def->states[i->state].name))
+		return false;
+	if (f->status && !str_is(f->status, eng_status_name(eng_status(def, i, r->now_ms))))
+		return false;
+	if (f->unit) {
+		char unit[DOCKET_MAX_UNIT_ID + 1];
+
+		copy_str(unit, sizeof(unit), f->unit);
+		if (!inst_may_read(i, unit, DOCKET_ROLE_MEMBER))
+			return false;
+	}
+	return inst_may_read(i, r->unit, r->role);
+}
+
+int op_instance_list(struct request *r)
+{
+	static const struct wire_arg spec[] = {
+		{"workflow", WIRE_SLUG, false, WF_NAME_MAX, NULL},
+		{"state", WIRE_SLUG, false, WF_NAME_MAX, NULL},
+		{"unit", WIRE_SLUG, false, DOCKET_MAX_UNIT_ID, NULL},
+		{"status", WIRE_CHOICE, false, 0, status_names},
+		{"after", WIRE_STR, false, ENG_ID_MAX, NULL},
+		{"limit", WIRE_UINT, false, DOCKET_LIST_PAGE_MAX, NULL},
+	};
+	const msgpack_object *v[6];
+	struct list_filter f;
+	struct store_cursor *c;
+	struct store_slice k;
+	msgpack_sbuffer items;
+	msgpack_packer ipk;
+	char unit[DOCKET_MAX_UNIT_ID + 1] = "", last[ENG_ID_MAX + 1] = "";
+	uint64_t limit = LIST_PAGE_DEFAULT;
+	size_t n = 0, scanned = 0, prefix = 0;
+	struct key start;
+	bool more = false;
+	int q;
+
+	q = wire_args_check(r->wr->args, spec, 6, v, r->err);
+	if (q < 0)
+		return q;
+	f = (struct list_filter){v[0], v[1], v[2], v[3]};
+	if (v[5] && v[5]->via.u64 > 0)
+		limit = v[5]->via.u64;
+	if (v[2])
+		copy_str(unit, sizeof(unit), v[2]);
+	/* A member unit lists what it has a part in. */
+	if (r->role == DOCKET_ROLE_MEMBER) {
+		if (v[2] && strcmp(unit, r->unit) != 0)
+			return wire_error_set(r->err, DOCKET_EFORBIDDEN,
+					      "a member unit lists only its own instances: leave "
+					      "out 'unit' or give '%s'",
+					      r->unit);
+		snprintf(unit, sizeof(unit), "%s", r->unit);
+	}
+
+	/* With a unit, walk that unit's index; otherwise every instance. */
+	key_init(&start);
+	if (unit[0]) {
+		key_add_str(&start, unit, strlen(unit));
+		prefix = start.len;
+	}
+	if (v[4])
+		key_add_bytes(&start, v[4]->via.str.ptr, v[4]->via.str.size);
+	q = store_cursor_open(r->txn, unit[0] ? STORE_DB_INSTANCE_UNITS : STORE_DB_INSTANCES, &c);
+	if (q < 0)
+		return store_failed(r, q);
+	msgpack_sbuffer_init(&items);
+	msgpack_packer_init(&ipk, &items, msgpack_sbuffer_write);
+	for (q = store_cursor_seek(c, start.buf, start.len, &k, NULL); q == 0;
+	     q = store_cursor_next(c, &k, NULL)) {
+		struct wire_error err = {0};
+		const struct wf_def *def;
+		struct eng_instance *i;
+		char id[ENG_ID_MAX + 1];
+		size_t id_len;
+
+		if (prefix && (k.len <= prefix || memcmp(k.data, start.buf, prefix) != 0))
+			break;
+		id_len = k.len - prefix - (prefix ? 1 : 0);
+		if (id_len == 0 || id_len > ENG_ID_MAX)
+			continue;
+		memcpy(id, (const char *)k.data + prefix, id_len);
+		id[id_len] = '\0';
+		if (v[4] && strlen(id) == v[4]->via.str.size &&
+		    memcmp(id, v[4]->via.str.ptr, v[4]->via.str.size) == 0)
+			continue; /* "after" is exclusive */
+		if (n == limit || scanned == INST_SCAN_MAX) {
+			more = true;
+			break;
+		}
+		scanned++;
+		snprintf(last, sizeof(last), "%s", id);
+		if (inst_load(r->d, r->txn, id, id_len, &def, &i, NULL, &err) < 0)
+			continue;
+		if (list_match(r, &f, def, i)) {
+			pack_summary(r, def, i, &ipk);
+			n++;
+		}
+		eng_instance_free(i);
+	}
+	store_cursor_close(c);
+	if (q < 0 && q != -ENOENT) {
+		msgpack_sbuffer_destroy(&items);
+		return store_failed(r, q);
+	}
+	msgpack_pack_map(r->pk, 2);
+	wire_pack_cstr(r->pk, "instances");
+	msgpack_pack_array(r->pk, n);
+	r->pk->callback(r->pk->data, items.data, items.size);
+	wire_pack_cstr(r->pk, "next");
+	if (more && last[0])
+		wire_pack_cstr(r->pk, last);
+	else
+		msgpack_pack_nil(r->pk);
+	msgpack_sbuffer_destroy(&items);
+	return 0;
+}
+
+int op_instance_history(struct request *r)
+{
+	static const struct wire_arg spec[] = {
+		{"id", WIRE_STR, true, ENG_ID_MAX, NULL},
+		{"after", WIRE_UINT, false, 0, NULL},
+		{"limit", WIRE_UINT, false, DOCKET_EVENTS_PAGE_MAX, NULL},
+	};
+	const msgpack_object *v[3];
+	struct store_slice bodies[DOCKET_EVENTS_PAGE_MAX];
+	uint64_t limit = DOCKET_EVENTS_PAGE_MAX, after = 0, last = 0;
+	const struct wf_def *def;
+	struct eng_instance *i;
+	struct store_cursor *c;
+	struct store_slice k;
+	size_t n = 0, bytes = 0, prefix;
+	bool more = false;
+	struct key start;
+	int q;
+
+	q = wire_args_check(r->wr->args, spec, 3, v, r->err);
+	if (q < 0)
+		return q;
+	if (v[1])
+		after = v[1]->via.u64;
+	if (v[2] && v[2]->via.u64 > 0)
+		limit = v[2]->via.u64;
+	q = load_readable(r, v[0], &def, &i);
+	if (q < 0)
+		return q;
+	key_add_str(key_init(&start), i->id, strlen(i->id));
+	prefix = start.len;
+	eng_instance_free(i);
+	if (after < UINT64_MAX)
+		key_add_u64(&start, after + 1);
+
+	q = store_cursor_open(r->txn, STORE_DB_INSTANCE_EVENTS, &c);
+	if (q < 0)
+		return store_failed(r, q);
+	for (q = store_cursor_seek(c, start.buf, start.len, &k, NULL); q == 0;
+	     q = store_cursor_next(c, &k, NULL)) {
+		struct store_slice body;
+		struct key ek;
+		uint64_t seq;
+
+		if (k.len != prefix + 8 || memcmp(k.data, start.buf, prefix) != 0)
+			break;
+		seq = key_get_be64((const uint8_t *)k.data + prefix);
+		key_add_u64(key_init(&ek), seq);
+		if (store_get(r->txn, STORE_DB_EVENTS, ek.buf, ek.len, &body) < 0)
+			continue;
+		if (n == limit || (n > 0 && bytes + body.len > HISTORY_PAGE_BYTES)) {
+			more = true;
+			break;
+		}
+		bodies[n++] = body;
+		bytes += body.len;
+		last = seq;
+	}
+	store_cursor_close(c);
+	if (q < 0 && q != -ENOENT)
+		return store_failed(r, q);
+	/* The slices stay valid: nothing is written in this transaction. */
+	msgpack_pack_map(r->pk, 2);
+	wire_pack_cstr(r->pk, "events");
+	msgpack_pack_array(r->pk, n);
+	for (size_t k2 = 0; k2 < n; k2++)
+		r->pk->callback(r->pk->data, bodies[k2].data, bodies[k2].len);
+	wire_pack_cstr(r->pk, "next");
+	if (more)
+		msgpack_pack_uint64(r->pk, last);
+	else
+		msgpack_pack_nil(r->pk);
+	return 0;
+}
+
+/* ---- the test clock ---- */
+
+/* "YYYY-MM-DD", "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS", local time. */
+static int parse_to(struct request *r, const msgpack_object *o, int64_t *ret)
+{
+	char s[32];
+
+	if (o->via.str.size >= sizeof(s) || calendar_parse_local_time((copy_str(s, sizeof(s), o), s),
+								      ret) < 0)
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "argument 'to' must be a local time YYYY-MM-DD, "
+				      "YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS");
+	return 0;
+}
+
+static int parse_advance(struct request *r, const msgpack_object *o, int64_t *ret)
+{
+	struct wf_duration du;
+	int32_t day, to;
+	int64_t into;
+	char s[40];
+
+	if (o->via.str.size >= sizeof(s) || (copy_str(s, sizeof(s), o),
+					     workflow_parse_duration(s, &du)) < 0)
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "argument 'advance' must be a duration such as '3 hours', "
+				      "'2 days' or '5 workdays'");
+	if (du.unit == WF_HOURS) {
+		*ret = r->now_ms + (int64_t)du.n * 3600000;
+		return 0;
+	}
+	/* Days and working days keep the time of day. */
+	day = calendar_local_day(r->now_ms);
+	into = r->now_ms - calendar_local_midnight_ms(day);
+	if (du.unit == WF_DAYS) {
+		to = day + (int32_t)du.n;
+	} else if (calendar_add_workdays(r->d->calendar, day, du.n, &to) < 0) {
+		return wire_error_set(r->err, DOCKET_ECALENDAR,
+				      "%u working days from now run past the working-day calendar: "
+				      "install the next year's calendar",
+				      du.n);
+	}
+	*ret = calendar_local_midnight_ms(to) + into;
+	return 0;
+}
+
+int op_clock_set(struct request *r)
+{
+	static const struct wire_arg spec[] = {
+		{"to", WIRE_STR, false, 31, NULL},
+		{"advance", WIRE_STR, false, 39, NULL},
+	};
+	const msgpack_object *v[2];
+	int64_t to;
+	uint8_t b[8];
+	int q, fired;
+
+	if (!r->d->test_clock)
+		return wire_error_set(r->err, DOCKET_EFORBIDDEN,
+				      "clock.set works only on a daemon started with test_clock in "
+				      "its configuration; this one follows the system clock");
+	q = wire_args_check(r->wr->args, spec, 2, v, r->err);
+	if (q < 0)
+		return q;
+	if (!v[0] == !v[1])
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "give exactly one of 'to' (a local time) and 'advance' (a "
+				      "duration)");
+	q = v[0] ? parse_to(r, v[0], &to) : parse_advance(r, v[1], &to);
+	if (q < 0)
+		return q;
+	if (to < r->now_ms)
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "the test clock only moves forward: it is at %lld ms",
+				      (long long)r->now_ms);
+	key_put_be64(b, (uint64_t)to);
+	q = store_put(r->txn, STORE_DB_META, "test_now", 8, b, sizeof(b), 0);
+	if (q < 0)
+		return store_failed(r, q);
+	/* Everything that fell due up to the new time fires in this request's
+	 * transaction, so the reply comes after it is all durable. */
+	fired = inst_run_due(r->d, r->txn, to, SIZE_MAX, NULL);
+	if (fired < 0)
+		return store_failed(r, fired);
+	/* The clock moves when the batch commits (request_batch), not before:
+	 * a batch applied again after the map grew must see the old time. */
+	r->d->test_now_pending = to;
+	msgpack_pack_map(r->pk, 2);
+	wire_pack_cstr(r->pk, "now");
+	msgpack_pack_int64(r->pk, to);
+	wire_pack_cstr(r->pk, "fired");
+	msgpack_pack_uint64(r->pk, (uint64_t)fired);
+	return 0;
+}
