@@ -188,8 +188,7 @@ int op_instance_act(struct request *r)
 		return q;
 	if (!inst_may_read(i, r->unit, r->role)) {
 		/* As instance.show: a member unit does not learn what exists. */
-		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "no instance '%s' of yours: check "
-				   "the id", i->id);
+		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "no instance '%s': check the id", i->id);
 		eng_instance_free(i);
 		return q;
 	}
@@ -220,8 +219,7 @@ static int load_readable(struct request *r, const msgpack_object *id, const stru
 		return q;
 	if (!inst_may_read(*i, r->unit, r->role)) {
 		/* Not "forbidden": a member unit does not learn what exists. */
-		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "no instance '%s' of yours: check "
-				   "the id", (*i)->id);
+		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "no instance '%s': check the id", (*i)->id);
 		*i = eng_instance_free(*i);
 		return q;
 	}
