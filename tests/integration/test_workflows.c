@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1589,6 +1591,92 @@ static void ids_are_readable_and_never_reused_across_restarts(void **state)
 	docket_reply_free(show(fin, "TF-2026-0004"));
 }
 
+/* ---- a new calendar year ---- */
+
+/* Copy a calendar file of the source tree into the daemon's own calendars/. */
+static void put_calendar(struct t *t, const char *src, const char *name)
+{
+	char from[700], to[700], buf[8192];
+	FILE *in, *out;
+	size_t n;
+
+	snprintf(from, sizeof(from), "%s", src);
+	snprintf(to, sizeof(to), "%s/calendars/%s", t->h.workflows_dir, name);
+	in = fopen(from, "re");
+	assert_non_null(in);
+	out = fopen(to, "we");
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+}
+
+static void new_calendar_year_recomputes_open_deadlines(void **state)
+{
+	struct t *t = *state;
+	char cal[700], id[64];
+	docket_reply *rep, *hist;
+	const msgpack_object *evs;
+	bool recomputed = false;
+	FILE *f;
+
+	/* The daemon's calendars become a directory of its own (2025, 2026). */
+	snprintf(cal, sizeof(cal), "%s/calendars", t->h.workflows_dir);
+	assert_int_equal(unlink(cal), 0);
+	assert_int_equal(mkdir(cal, 0700), 0);
+	put_calendar(t, DOCKET_SOURCE_WORKFLOWS "/calendars/cn-2025.yaml", "cn-2025.yaml");
+	put_calendar(t, DOCKET_SOURCE_WORKFLOWS "/calendars/cn-2026.yaml", "cn-2026.yaml");
+	reload(t, "reloaded");
+
+	/* Submitted on the last day of 2026: its 3 working days run
+	 * into 2027, which is not loaded, so it has no deadline yet. */
+	docket_reply_free(ok(t->office, "clock.set", "{s:s}", "to", "2026-12-31T10:00"));
+	submit(t->c[FINANCE], "finance", id);
+	rep = show(t->office, id);
+	assert_str(get(&rep->result, "state"), "review");
+	assert_nil(get(&rep->result, "deadline"));
+	docket_reply_free(rep);
+
+	/* 2027 is published: weekends only, for the test. */
+	snprintf(cal, sizeof(cal), "%s/calendars/cn-2027.yaml", t->h.workflows_dir);
+	f = fopen(cal, "we");
+	assert_non_null(f);
+	fputs("calendar: cn\nyear: 2027\ntitle: Test calendar 2027\nsource: weekends only, for "
+	      "the test\nweekend: [saturday, sunday]\nholidays: []\nworkdays: []\n",
+	      f);
+	assert_int_equal(fclose(f), 0);
+	reload(t, "reloaded");
+
+	/* Thu 2026-12-31 + 3 working days of the test's 2027 (no holidays):
+	 * Fri 1, Mon 4 and Tue 5 January; the deadline is the end of Tuesday. */
+	rep = show(t->office, id);
+	assert_int_equal(int_of(get(&rep->result, "deadline")), local_ms(2027, 1, 6, 0, 0));
+	docket_reply_free(rep);
+	hist = ok(t->office, "instance.history", "{s:s}", "id", id);
+	evs = get(&hist->result, "events");
+	for (uint32_t k = 0; k < evs->via.array.size; k++) {
+		const msgpack_object *data = get(&evs->via.array.ptr[k], "data");
+
+		if (!str_is(get(&evs->via.array.ptr[k], "kind"), "deadline.recomputed"))
+			continue;
+		assert_false(recomputed); /* one deadline changed: one event */
+		recomputed = true;
+		assert_nil(get(data, "old"));
+		assert_int_equal(int_of(get(data, "new")), local_ms(2027, 1, 6, 0, 0));
+	}
+	assert_true(recomputed);
+	docket_reply_free(hist);
+
+	/* Reloading the same calendars again changes nothing and says nothing. */
+	{
+		uint64_t seq = harness_last_seq(t->office);
+
+		reload(t, "reloaded");
+		assert_int_equal(harness_last_seq(t->office), seq);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1606,6 +1694,7 @@ int main(int argc, char **argv)
 	    T(list_filters_and_pages),
 	    T(history_pages_join_to_the_whole_history),
 	    T(ids_are_readable_and_never_reused_across_restarts),
+	    T(new_calendar_year_recomputes_open_deadlines),
 #undef T
 	};
 
