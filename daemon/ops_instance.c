@@ -16,6 +16,7 @@
 #include "calendar.h"
 #include "engine.h"
 #include "instances.h"
+#include "ops.h"
 #include "key.h"
 #include "registry.h"
 #include "request.h"
@@ -25,7 +26,7 @@
 #define HISTORY_PAGE_BYTES (512u * 1024u)
 #define LIST_PAGE_DEFAULT 100u
 
-static void copy_str(char *dst, size_t size, const msgpack_object *o)
+void ops_copy_str(char *dst, size_t size, const msgpack_object *o)
 {
 	size_t n = o->via.str.size < size - 1 ? o->via.str.size : size - 1;
 
@@ -33,7 +34,7 @@ static void copy_str(char *dst, size_t size, const msgpack_object *o)
 	dst[n] = '\0';
 }
 
-static int store_failed(struct request *r, int q)
+int ops_store_failed(struct request *r, int q)
 {
 	if (r->err->code == 0)
 		wire_error_set(r->err, DOCKET_EINTERNAL,
@@ -52,14 +53,14 @@ static int unit_exists(struct request *r, const char *field, const msgpack_objec
 	if (o->type != MSGPACK_OBJECT_STR || o->via.str.size == 0 ||
 	    o->via.str.size > DOCKET_MAX_UNIT_ID || memchr(o->via.str.ptr, 0, o->via.str.size))
 		return 0; /* not a unit id at all: the engine says what is wrong */
-	copy_str(unit, sizeof(unit), o);
+	ops_copy_str(unit, sizeof(unit), o);
 	q = store_get(r->txn, STORE_DB_UNITS, unit, strlen(unit), &v);
 	if (q == -ENOENT)
 		return wire_error_set(r->err, DOCKET_EBADARG,
 				      "field '%s': no unit '%s' is registered: check the id "
 				      "(unit.list shows them)",
 				      field, unit);
-	return q < 0 ? store_failed(r, q) : 0;
+	return q < 0 ? ops_store_failed(r, q) : 0;
 }
 
 /*
@@ -102,18 +103,76 @@ static int check_units_exist(struct request *r, const struct wf_def *def, const 
 	return 0;
 }
 
-/* Save i and its effects, then reply with the instance's view. */
-static int save_and_reply(struct request *r, const struct wf_def *def, struct eng_instance *i,
-			  int64_t old_due, bool is_new, struct eng_effects *fx)
+static int save(struct request *r, const struct wf_def *def, struct eng_instance *i,
+		int64_t old_due, bool is_new, struct eng_effects *fx)
 {
 	int q = inst_save(r->d, r->txn, def, i, old_due, is_new, fx, r->now_ms);
 
 	if (q == -EEXIST)
 		return wire_error_set(r->err, DOCKET_EEXISTS,
 				      "instance %s already exists: retry the request", i->id);
+	return q < 0 ? ops_store_failed(r, q) : 0;
+}
+
+int ops_start(struct request *r, const char *workflow, const char *action,
+	      const msgpack_object *fields, const struct wf_def **ret_def,
+	      struct eng_instance **ret_i)
+{
+	char id[ENG_ID_MAX + 1];
+	struct eng_effects fx = {0};
+	struct eng_instance *i = NULL;
+	const struct wf_def *def;
+	int q;
+
+	def = registry_current(r->d, workflow);
+	if (!def)
+		return wire_error_set(r->err, DOCKET_ENOTFOUND,
+				      "no workflow '%s' is loaded: see workflow.list for those "
+				      "that are",
+				      workflow);
+	if (fields && !action)
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "argument 'fields' needs 'action': fields are given with the "
+				      "action they belong to");
+	q = inst_new_id(r->d, r->txn, def, r->now_ms, id);
 	if (q < 0)
-		return store_failed(r, q);
-	inst_pack_view(def, i, r->unit, r->role, r->now_ms, r->pk);
+		return ops_store_failed(r, q);
+	q = eng_start(def, r->d->calendar, id, r->unit, r->role, r->now_ms, &i, &fx, r->err);
+	if (q == 0 && action)
+		q = check_units_exist(r, def, action, fields);
+	if (q == 0 && action)
+		q = eng_act(def, r->d->calendar, i, r->unit, r->role, action, fields, r->now_ms,
+			    &fx, r->err);
+	if (q == 0)
+		q = save(r, def, i, 0, true, &fx);
+	eng_effects_clear(&fx);
+	free(fx.v);
+	if (q < 0) {
+		eng_instance_free(i);
+		return q;
+	}
+	*ret_def = def;
+	*ret_i = i;
+	return 0;
+}
+
+/*
+ * Matters and meetings keep records beside their instances (details,
+ * agendas, tasks), so only their own ops may start or move them.
+ */
+static int generic_refused(struct request *r, const char *workflow)
+{
+	static const char *const own[][2] = {
+		{"talent-support", "matter.*"},
+		{"meeting", "meeting.*"},
+	};
+
+	for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
+		if (strcmp(workflow, own[k][0]) == 0)
+			return wire_error_set(r->err, DOCKET_EFORBIDDEN,
+					      "a %s instance is started and moved only through "
+					      "the %s ops, which keep its records: use those",
+					      workflow, own[k][1]);
 	return 0;
 }
 
@@ -125,43 +184,171 @@ int op_instance_start(struct request *r)
 		{"fields", WIRE_MAP, false, 0, NULL},
 	};
 	const msgpack_object *v[3];
-	char name[WF_NAME_MAX + 1], action[WF_NAME_MAX + 1], id[ENG_ID_MAX + 1];
-	struct eng_effects fx = {0};
-	struct eng_instance *i = NULL;
+	char name[WF_NAME_MAX + 1], action[WF_NAME_MAX + 1] = "";
+	struct eng_instance *i;
 	const struct wf_def *def;
 	int q;
 
 	q = wire_args_check(r->wr->args, spec, 3, v, r->err);
 	if (q < 0)
 		return q;
-	copy_str(name, sizeof(name), v[0]);
-	def = registry_current(r->d, name);
-	if (!def)
-		return wire_error_set(r->err, DOCKET_ENOTFOUND,
-				      "no workflow '%s' is loaded: see workflow.list for those "
-				      "that are",
-				      name);
-	if (v[2] && !v[1])
-		return wire_error_set(r->err, DOCKET_EBADARG,
-				      "argument 'fields' needs 'action': fields are given with the "
-				      "action they belong to");
-	q = inst_new_id(r->d, r->txn, def, r->now_ms, id);
+	ops_copy_str(name, sizeof(name), v[0]);
+	if (v[1])
+		ops_copy_str(action, sizeof(action), v[1]);
+	q = generic_refused(r, name);
 	if (q < 0)
-		return store_failed(r, q);
-	q = eng_start(def, r->d->calendar, id, r->unit, r->role, r->now_ms, &i, &fx, r->err);
-	if (q == 0 && v[1]) {
-		copy_str(action, sizeof(action), v[1]);
-		q = check_units_exist(r, def, action, v[2]);
+		return q;
+	q = ops_start(r, name, v[1] ? action : NULL, v[2], &def, &i);
+	if (q < 0)
+		return q;
+	inst_pack_view(def, i, r->unit, r->role, r->now_ms, r->pk);
+	eng_instance_free(i);
+	return 0;
+}
+
+/*
+ * A task reached its end: when it was one of an approved matter's tasks
+ * and every task of that matter has ended, the matter is closed, by the
+ * same unit, in the same transaction.
+ */
+static int task_ended(struct request *r, const struct eng_instance *task)
+{
+	char matter[ENG_ID_MAX + 1] = "";
+	struct store_cursor *c;
+	struct store_slice k;
+	struct key start;
+	msgpack_unpacked u;
+	const msgpack_object *m;
+	size_t off = 0;
+	bool all = true;
+	size_t seen = 0;
+	int q;
+
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, task->values, task->values_len, &off) ==
+		    MSGPACK_UNPACK_SUCCESS &&
+	    (m = docket_map_get(&u.data, "matter")) && m->type == MSGPACK_OBJECT_STR)
+		ops_copy_str(matter, sizeof(matter), m);
+	msgpack_unpacked_destroy(&u);
+	if (!matter[0])
+		return 0;
+
+	key_add_str(key_init(&start), matter, strlen(matter));
+	q = store_cursor_open(r->txn, STORE_DB_MATTER_TASKS, &c);
+	if (q < 0)
+		return ops_store_failed(r, q);
+	for (q = store_cursor_seek(c, start.buf, start.len, &k, NULL); q == 0 && all;
+	     q = store_cursor_next(c, &k, NULL)) {
+		struct wire_error err = {0};
+		const struct wf_def *def;
+		struct eng_instance *t;
+
+		if (k.len <= start.len || memcmp(k.data, start.buf, start.len) != 0)
+			break;
+		if (inst_load(r->d, r->txn, (const char *)k.data + start.len, k.len - start.len,
+			      &def, &t, NULL, &err) < 0)
+			continue;
+		all = def->states[t->state].terminal;
+		seen++;
+		eng_instance_free(t);
 	}
-	if (q == 0 && v[1])
-		q = eng_act(def, r->d->calendar, i, r->unit, r->role, action, v[2], r->now_ms,
+	store_cursor_close(c);
+	if (q < 0 && q != -ENOENT)
+		return ops_store_failed(r, q);
+	/* Only the tasks of an approval close a matter being implemented; a
+	 * directive that merely names a matter does not. */
+	if (!all || seen == 0)
+		return 0;
+	{
+		struct wire_error err = {0};
+		const struct wf_def *mdef;
+		struct eng_instance *mi;
+		bool implementing;
+
+		if (inst_load(r->d, r->txn, matter, strlen(matter), &mdef, &mi, NULL, &err) < 0)
+			return 0;
+		implementing = strcmp(mdef->states[mi->state].name, "implementing") == 0;
+		eng_instance_free(mi);
+		if (!implementing)
+			return 0;
+	}
+	return ops_act(r, matter, strlen(matter), "close", NULL, NULL, NULL);
+}
+
+int ops_act(struct request *r, const char *id, size_t id_len, const char *action,
+	    const msgpack_object *fields, const struct wf_def **ret_def,
+	    struct eng_instance **ret_i)
+{
+	struct eng_effects fx = {0};
+	struct eng_instance *i;
+	const struct wf_def *def;
+	int64_t due;
+	int q;
+
+	q = inst_load(r->d, r->txn, id, id_len, &def, &i, &due, r->err);
+	if (q < 0)
+		return q;
+	if (!inst_may_read(i, r->unit, r->role)) {
+		/* As instance.show: a member unit does not learn what exists. */
+		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "no instance '%s': check the id",
+				   i->id);
+		eng_instance_free(i);
+		return q;
+	}
+	/* What fell due before now happens first: a unit deemed at its
+	 * deadline cannot answer after it. */
+	q = eng_due(def, r->d->calendar, i, r->now_ms, &fx, r->err);
+	if (q >= 0)
+		q = check_units_exist(r, def, action, fields);
+	if (q >= 0)
+		q = eng_act(def, r->d->calendar, i, r->unit, r->role, action, fields, r->now_ms,
 			    &fx, r->err);
 	if (q == 0)
-		q = save_and_reply(r, def, i, 0, true, &fx);
+		q = save(r, def, i, due, false, &fx);
 	eng_effects_clear(&fx);
 	free(fx.v);
-	eng_instance_free(i);
-	return q;
+	if (q == 0 && def->states[i->state].terminal && strcmp(def->name, "task") == 0)
+		q = task_ended(r, i);
+	if (q < 0 || !ret_i) {
+		eng_instance_free(i);
+		return q < 0 ? q : 0;
+	}
+	if (ret_def)
+		*ret_def = def;
+	*ret_i = i;
+	return 0;
+}
+
+int ops_act_args(struct request *r, const char *action, const struct wf_def **ret_def,
+		 struct eng_instance **ret_i)
+{
+	const msgpack_object *args = r->wr->args, *id = NULL;
+	msgpack_object_kv kv[WF_FIELDS_MAX];
+	msgpack_object fields = {.type = MSGPACK_OBJECT_MAP};
+	uint32_t n = 0;
+
+	for (uint32_t k = 0; k < args->via.map.size; k++) {
+		const msgpack_object_kv *p = &args->via.map.ptr[k];
+
+		if (p->key.type == MSGPACK_OBJECT_STR && p->key.via.str.size == 2 &&
+		    memcmp(p->key.via.str.ptr, "id", 2) == 0) {
+			id = &p->val;
+			continue;
+		}
+		if (n == WF_FIELDS_MAX)
+			return wire_error_set(r->err, DOCKET_EBADARG,
+					      "too many arguments: %s takes at most %u fields",
+					      action, WF_FIELDS_MAX);
+		kv[n++] = *p;
+	}
+	if (!id || id->type != MSGPACK_OBJECT_STR || id->via.str.size == 0 ||
+	    id->via.str.size > ENG_ID_MAX)
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "argument 'id' is required: the id of the instance, such as "
+				      "M-2026-0042");
+	fields.via.map.size = n;
+	fields.via.map.ptr = kv;
+	return ops_act(r, id->via.str.ptr, id->via.str.size, action, &fields, ret_def, ret_i);
 }
 
 int op_instance_act(struct request *r)
@@ -173,45 +360,32 @@ int op_instance_act(struct request *r)
 	};
 	const msgpack_object *v[3];
 	char action[WF_NAME_MAX + 1];
-	struct eng_effects fx = {0};
 	struct eng_instance *i;
 	const struct wf_def *def;
-	int64_t due;
 	int q;
 
 	q = wire_args_check(r->wr->args, spec, 3, v, r->err);
 	if (q < 0)
 		return q;
-	q = inst_load(r->d, r->txn, v[0]->via.str.ptr, v[0]->via.str.size, &def, &i, &due,
-		      r->err);
+	ops_copy_str(action, sizeof(action), v[1]);
+	q = ops_act(r, v[0]->via.str.ptr, v[0]->via.str.size, action, v[2], &def, &i);
 	if (q < 0)
 		return q;
-	if (!inst_may_read(i, r->unit, r->role)) {
-		/* As instance.show: a member unit does not learn what exists. */
-		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "no instance '%s': check the id", i->id);
+	/* Refused after the fact: the request's transaction is aborted, so the
+	 * action it fired is not kept. */
+	q = generic_refused(r, def->name);
+	if (q < 0) {
 		eng_instance_free(i);
 		return q;
 	}
-	copy_str(action, sizeof(action), v[1]);
-	/* What fell due before now happens first: a unit deemed at its
-	 * deadline cannot answer after it. */
-	q = eng_due(def, r->d->calendar, i, r->now_ms, &fx, r->err);
-	if (q >= 0)
-		q = check_units_exist(r, def, action, v[2]);
-	if (q >= 0)
-		q = eng_act(def, r->d->calendar, i, r->unit, r->role, action, v[2], r->now_ms, &fx,
-			    r->err);
-	if (q == 0)
-		q = save_and_reply(r, def, i, due, false, &fx);
-	eng_effects_clear(&fx);
-	free(fx.v);
+	inst_pack_view(def, i, r->unit, r->role, r->now_ms, r->pk);
 	eng_instance_free(i);
-	return q;
+	return 0;
 }
 
 /* Load an instance the caller may read. */
-static int load_readable(struct request *r, const msgpack_object *id, const struct wf_def **def,
-			 struct eng_instance **i)
+int ops_load_readable(struct request *r, const msgpack_object *id, const struct wf_def **def,
+		      struct eng_instance **i)
 {
 	int q = inst_load(r->d, r->txn, id->via.str.ptr, id->via.str.size, def, i, NULL, r->err);
 
@@ -239,7 +413,7 @@ int op_instance_show(struct request *r)
 	q = wire_args_check(r->wr->args, spec, 1, v, r->err);
 	if (q < 0)
 		return q;
-	q = load_readable(r, v[0], &def, &i);
+	q = ops_load_readable(r, v[0], &def, &i);
 	if (q < 0)
 		return q;
 	inst_pack_view(def, i, r->unit, r->role, r->now_ms, r->pk);
@@ -298,7 +472,7 @@ static bool list_match(struct request *r, const struct list_filter *f, const str
 	if (f->unit) {
 		char unit[DOCKET_MAX_UNIT_ID + 1];
 
-		copy_str(unit, sizeof(unit), f->unit);
+		ops_copy_str(unit, sizeof(unit), f->unit);
 		if (!inst_may_read(i, unit, DOCKET_ROLE_MEMBER))
 			return false;
 	}
@@ -335,7 +509,7 @@ int op_instance_list(struct request *r)
 	if (v[5] && v[5]->via.u64 > 0)
 		limit = v[5]->via.u64;
 	if (v[2])
-		copy_str(unit, sizeof(unit), v[2]);
+		ops_copy_str(unit, sizeof(unit), v[2]);
 	/* A member unit lists what it has a part in. */
 	if (r->role == DOCKET_ROLE_MEMBER) {
 		if (v[2] && strcmp(unit, r->unit) != 0)
@@ -356,7 +530,7 @@ int op_instance_list(struct request *r)
 		key_add_bytes(&start, v[4]->via.str.ptr, v[4]->via.str.size);
 	q = store_cursor_open(r->txn, unit[0] ? STORE_DB_INSTANCE_UNITS : STORE_DB_INSTANCES, &c);
 	if (q < 0)
-		return store_failed(r, q);
+		return ops_store_failed(r, q);
 	msgpack_sbuffer_init(&items);
 	msgpack_packer_init(&ipk, &items, msgpack_sbuffer_write);
 	for (q = store_cursor_seek(c, start.buf, start.len, &k, NULL); q == 0;
@@ -394,7 +568,7 @@ int op_instance_list(struct request *r)
 	store_cursor_close(c);
 	if (q < 0 && q != -ENOENT) {
 		msgpack_sbuffer_destroy(&items);
-		return store_failed(r, q);
+		return ops_store_failed(r, q);
 	}
 	msgpack_pack_map(r->pk, 2);
 	wire_pack_cstr(r->pk, "instances");
@@ -409,44 +583,26 @@ int op_instance_list(struct request *r)
 	return 0;
 }
 
-int op_instance_history(struct request *r)
+int ops_history(struct request *r, const char *id, uint64_t after, uint64_t limit)
 {
-	static const struct wire_arg spec[] = {
-		{"id", WIRE_STR, true, ENG_ID_MAX, NULL},
-		{"after", WIRE_UINT, false, 0, NULL},
-		{"limit", WIRE_UINT, false, DOCKET_EVENTS_PAGE_MAX, NULL},
-	};
-	const msgpack_object *v[3];
 	struct store_slice bodies[DOCKET_EVENTS_PAGE_MAX];
-	uint64_t limit = DOCKET_EVENTS_PAGE_MAX, after = 0, last = 0;
-	const struct wf_def *def;
-	struct eng_instance *i;
 	struct store_cursor *c;
 	struct store_slice k;
 	size_t n = 0, bytes = 0, prefix;
+	uint64_t last = 0;
 	bool more = false;
 	struct key start;
 	int q;
 
-	q = wire_args_check(r->wr->args, spec, 3, v, r->err);
-	if (q < 0)
-		return q;
-	if (v[1])
-		after = v[1]->via.u64;
-	if (v[2] && v[2]->via.u64 > 0)
-		limit = v[2]->via.u64;
-	q = load_readable(r, v[0], &def, &i);
-	if (q < 0)
-		return q;
-	key_add_str(key_init(&start), i->id, strlen(i->id));
+	if (limit == 0 || limit > DOCKET_EVENTS_PAGE_MAX)
+		limit = DOCKET_EVENTS_PAGE_MAX;
+	key_add_str(key_init(&start), id, strlen(id));
 	prefix = start.len;
-	eng_instance_free(i);
 	if (after < UINT64_MAX)
 		key_add_u64(&start, after + 1);
-
 	q = store_cursor_open(r->txn, STORE_DB_INSTANCE_EVENTS, &c);
 	if (q < 0)
-		return store_failed(r, q);
+		return ops_store_failed(r, q);
 	for (q = store_cursor_seek(c, start.buf, start.len, &k, NULL); q == 0;
 	     q = store_cursor_next(c, &k, NULL)) {
 		struct store_slice body;
@@ -469,19 +625,43 @@ int op_instance_history(struct request *r)
 	}
 	store_cursor_close(c);
 	if (q < 0 && q != -ENOENT)
-		return store_failed(r, q);
+		return ops_store_failed(r, q);
 	/* The slices stay valid: nothing is written in this transaction. */
 	msgpack_pack_map(r->pk, 2);
 	wire_pack_cstr(r->pk, "events");
 	msgpack_pack_array(r->pk, n);
-	for (size_t k2 = 0; k2 < n; k2++)
-		r->pk->callback(r->pk->data, bodies[k2].data, bodies[k2].len);
+	for (size_t e = 0; e < n; e++)
+		r->pk->callback(r->pk->data, bodies[e].data, bodies[e].len);
 	wire_pack_cstr(r->pk, "next");
 	if (more)
 		msgpack_pack_uint64(r->pk, last);
 	else
 		msgpack_pack_nil(r->pk);
 	return 0;
+}
+
+int op_instance_history(struct request *r)
+{
+	static const struct wire_arg spec[] = {
+		{"id", WIRE_STR, true, ENG_ID_MAX, NULL},
+		{"after", WIRE_UINT, false, 0, NULL},
+		{"limit", WIRE_UINT, false, DOCKET_EVENTS_PAGE_MAX, NULL},
+	};
+	const msgpack_object *v[3];
+	char id[ENG_ID_MAX + 1];
+	const struct wf_def *def;
+	struct eng_instance *i;
+	int q;
+
+	q = wire_args_check(r->wr->args, spec, 3, v, r->err);
+	if (q < 0)
+		return q;
+	q = ops_load_readable(r, v[0], &def, &i);
+	if (q < 0)
+		return q;
+	snprintf(id, sizeof(id), "%s", i->id);
+	eng_instance_free(i);
+	return ops_history(r, id, v[1] ? v[1]->via.u64 : 0, v[2] ? v[2]->via.u64 : 0);
 }
 
 /* ---- the test clock ---- */
@@ -491,7 +671,7 @@ static int parse_to(struct request *r, const msgpack_object *o, int64_t *ret)
 {
 	char s[32];
 
-	if (o->via.str.size >= sizeof(s) || calendar_parse_local_time((copy_str(s, sizeof(s), o), s),
+	if (o->via.str.size >= sizeof(s) || calendar_parse_local_time((ops_copy_str(s, sizeof(s), o), s),
 								      ret) < 0)
 		return wire_error_set(r->err, DOCKET_EBADARG,
 				      "argument 'to' must be a local time YYYY-MM-DD, "
@@ -506,7 +686,7 @@ static int parse_advance(struct request *r, const msgpack_object *o, int64_t *re
 	int64_t into;
 	char s[40];
 
-	if (o->via.str.size >= sizeof(s) || (copy_str(s, sizeof(s), o),
+	if (o->via.str.size >= sizeof(s) || (ops_copy_str(s, sizeof(s), o),
 					     workflow_parse_duration(s, &du)) < 0)
 		return wire_error_set(r->err, DOCKET_EBADARG,
 				      "argument 'advance' must be a duration such as '3 hours', "
@@ -562,12 +742,12 @@ int op_clock_set(struct request *r)
 	key_put_be64(b, (uint64_t)to);
 	q = store_put(r->txn, STORE_DB_META, "test_now", 8, b, sizeof(b), 0);
 	if (q < 0)
-		return store_failed(r, q);
+		return ops_store_failed(r, q);
 	/* Everything that fell due up to the new time fires in this request's
 	 * transaction, so the reply comes after it is all durable. */
 	fired = inst_run_due(r->d, r->txn, to, SIZE_MAX, NULL);
 	if (fired < 0)
-		return store_failed(r, fired);
+		return ops_store_failed(r, fired);
 	/* The clock moves when the batch commits (request_batch), not before:
 	 * a batch applied again after the map grew must see the old time. */
 	r->d->test_now_pending = to;

@@ -67,7 +67,10 @@
 	X(INSTANCES, "instances")   /* instance id -> be64 indexed due, msgpack instance */ \
 	X(DEADLINES, "deadlines")   /* be64 due_ms | instance id -> "" */                   \
 	X(INSTANCE_UNITS, "instance_units") /* unit id NUL instance id -> "" */             \
-	X(INSTANCE_EVENTS, "instance_events") /* instance id NUL be64 seq -> "" */
+	X(INSTANCE_EVENTS, "instance_events") /* instance id NUL be64 seq -> "" */       \
+	X(MATTERS, "matters")       /* matter id -> msgpack matter details */              \
+	X(MATTER_TASKS, "matter_tasks") /* matter id NUL task id -> "" */                  \
+	X(MEETING_ITEMS, "meeting_items") /* meeting id NUL matter id -> msgpack decision */
 
 enum store_db {
 #define X(id, name) STORE_DB_##id,

@@ -829,3 +829,25 @@ void wire_reply_error(msgpack_packer *pk, const char *id, size_t id_len, int cod
 	wire_pack_cstr(pk, "message");
 	wire_pack_cstr(pk, message && e->code == code ? message : e->message);
 }
+
+int wire_error_prefix(struct wire_error *err, const char *fmt, ...)
+{
+	char prefix[128], message[sizeof(err->message)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(message, err->message, sizeof(message));
+	message[sizeof(message) - 1] = '\0';
+	/* Truncated at the end when it does not fit: the prefix matters most. */
+	size_t pl = strlen(prefix), ml = strlen(message), room = sizeof(err->message) - 1;
+
+	memcpy(err->message, prefix, pl);
+	memcpy(err->message + pl, ": ", 2);
+	if (ml > room - pl - 2)
+		ml = room - pl - 2;
+	memcpy(err->message + pl + 2, message, ml);
+	err->message[pl + 2 + ml] = '\0';
+	return -err->code;
+}

@@ -32,6 +32,10 @@ struct wire_error {
 int wire_error_set(struct wire_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Put "<prefix>: " (printf-style) before err's message, keeping its code. Returns -code. */
+int wire_error_prefix(struct wire_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /*
  * A decoded request. Strings and bin point into the frame that was decoded
  * (msgpack-c does not copy them), so the frame must outlive the request.

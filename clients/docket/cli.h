@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <sysexits.h>
 
+#include <yaml.h>
+
 #include <docket/client.h>
 
 /* A row of the command table: `docket <group> <verb>`. */
@@ -106,6 +108,9 @@ char *cli_time(const msgpack_object *o);
 void cli_format_time(int64_t ms, char buf[32]);
 bool cli_str_is(const msgpack_object *o, const char *s);
 
+/* The columns a string takes on a terminal (in the locale's encoding). */
+size_t cli_display_width(const char *s);
+
 struct table {
 	size_t ncols, nrows, cap;
 	char **cells; /* nrows * ncols, owned */
@@ -117,6 +122,78 @@ void table_add_owned(struct table *t, ...);
 void table_add(struct table *t, ...);
 void table_print(const struct table *t, FILE *f, const char *indent);
 void table_free(struct table *t);
+
+/*
+ * Shared helpers (cmd_workflow.c). The x-functions abort on out of memory,
+ * as cli_text() does: the CLI is short-lived.
+ */
+char *cli_xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *cli_xstrdup(const char *s);
+bool cli_is_nil(const msgpack_object *o);  /* absent or nil */
+bool cli_is_true(const msgpack_object *o); /* the boolean true */
+bool cli_get_i64(const msgpack_object *o, int64_t *ret);
+void cli_pack_str(msgpack_packer *pk, const char *s);
+msgpack_object cli_str_object(const char *s); /* borrows s */
+/* The items of an array as text joined by sep; empty when it has none, "-"
+ * when it is absent or nil, its JSON when it is not an array. */
+char *cli_strs_text(const msgpack_object *a, const char *sep, const char *empty);
+/* A value: a list of strings joined by ", ", anything else as cli_text. */
+char *cli_value_text(const msgpack_object *v);
+/* Cut s (malloc'd) to at most max bytes on a UTF-8 boundary, ending in "...";
+ * returns s, or s reallocated. */
+char *cli_shorten(char *s, size_t max);
+/* Operands after the options: from min to max. Returns -1 to go on, or EX_USAGE
+ * after "missing <what>" or "unexpected argument". */
+int cli_want_operands(const struct command *cmd, int argc, char **argv, int min, int max,
+		      const char *what);
+
+/*
+ * A paged list: the op is called with the string args, "after" and "limit",
+ * following "next" to the end when all is set. Every page is kept, so a
+ * cursor can point into the page it came from.
+ */
+struct cli_pager {
+	const char *op;
+	const char *key;            /* the list in a page: "instances", "events" */
+	const char *what;           /* "cannot list the instances" */
+	msgpack_object_type cursor; /* STR or POSITIVE_INTEGER */
+	const char *strs[16];       /* name, value, ... NULL: string args; NULL values left out */
+	msgpack_object after;       /* the first cursor; NIL for none */
+	uint64_t limit;             /* per page; 0: the daemon's default */
+	bool all;                   /* follow "next" to the end */
+
+	docket_reply **pages;
+	size_t n_pages;
+	const msgpack_object *next; /* of the last page; NULL when it was nil */
+};
+/* Returns 0 or an exit code after reporting "docket: <what>: ...". */
+int cli_pager_run(struct cli_pager *p, docket_client *c);
+/* --json: one page as it came; with --all the pages as one {key, "next"}. */
+int cli_pager_print_json(const struct cli_pager *p);
+void cli_pager_free(struct cli_pager *p);
+
+/*
+ * Read a YAML (or JSON) file, "-" for standard input, of at most max bytes
+ * (what: "fields file", for messages). Returns 0 with *ret_doc to delete
+ * (yaml_document_delete) and *ret_shown the name to give in messages
+ * ("<stdin>"), or an exit code after reporting: EX_NOINPUT when it cannot
+ * be opened, EX_DATAERR "file:line:col: problem" when it is not YAML.
+ */
+int cli_yaml_load(const char *path, const char *what, size_t max, yaml_document_t *ret_doc,
+		  const char **ret_shown);
+/* "docket: file:line:col: <message>" for node n. Returns EX_DATAERR. */
+int cli_file_error(const char *path, const yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+char *cli_yaml_scalar_dup(const yaml_node_t *n);
+/* A plain "", "~" or "null": YAML's null. */
+bool cli_yaml_is_null(const yaml_node_t *n);
+
+/*
+ * `docket <group> history ID [--after SEQ] [--limit N] [--all]` for an op
+ * answering like instance.history ({"events", "next"}): one line per event.
+ * The group ("instance", "matter") names the object in messages.
+ */
+int cli_history(const struct command *cmd, int argc, char **argv, const char *op);
 
 /* Handlers (cmd_*.c). */
 int cmd_keygen(const struct command *cmd, int argc, char **argv);
@@ -138,5 +215,24 @@ int cmd_instance_show(const struct command *cmd, int argc, char **argv);
 int cmd_instance_list(const struct command *cmd, int argc, char **argv);
 int cmd_instance_history(const struct command *cmd, int argc, char **argv);
 int cmd_clock_set(const struct command *cmd, int argc, char **argv);
+int cmd_matter_submit(const struct command *cmd, int argc, char **argv);
+int cmd_matter_withdraw(const struct command *cmd, int argc, char **argv);
+int cmd_matter_accept(const struct command *cmd, int argc, char **argv);
+int cmd_matter_return(const struct command *cmd, int argc, char **argv);
+int cmd_matter_reject(const struct command *cmd, int argc, char **argv);
+int cmd_matter_consult(const struct command *cmd, int argc, char **argv);
+int cmd_matter_consult_add(const struct command *cmd, int argc, char **argv);
+int cmd_matter_consult_remove(const struct command *cmd, int argc, char **argv);
+int cmd_matter_opinion(const struct command *cmd, int argc, char **argv);
+int cmd_matter_propose(const struct command *cmd, int argc, char **argv);
+int cmd_matter_list(const struct command *cmd, int argc, char **argv);
+int cmd_matter_show(const struct command *cmd, int argc, char **argv);
+int cmd_matter_history(const struct command *cmd, int argc, char **argv);
+int cmd_meeting_create(const struct command *cmd, int argc, char **argv);
+int cmd_meeting_agenda(const struct command *cmd, int argc, char **argv);
+int cmd_meeting_hold(const struct command *cmd, int argc, char **argv);
+int cmd_meeting_decide(const struct command *cmd, int argc, char **argv);
+int cmd_meeting_show(const struct command *cmd, int argc, char **argv);
+int cmd_meeting_list(const struct command *cmd, int argc, char **argv);
 
 #endif

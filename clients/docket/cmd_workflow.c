@@ -15,6 +15,9 @@
  * Every value read from a result may be missing, nil or of another type
  * than expected: it prints as "-" (cli_text), never crashes, and daemon
  * strings reach the terminal only through cli_text().
+ *
+ * The helpers the other command files share (text of results, the pager,
+ * YAML files, the history printer) are defined here and declared in cli.h.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -50,7 +53,7 @@ enum {
 /*
  * Small helpers.
  */
-__attribute__((format(printf, 1, 2))) static char *xprintf(const char *fmt, ...)
+char *cli_xprintf(const char *fmt, ...)
 {
 	char *s = NULL;
 	va_list ap;
@@ -64,7 +67,7 @@ __attribute__((format(printf, 1, 2))) static char *xprintf(const char *fmt, ...)
 	return s;
 }
 
-static char *xstrdup(const char *s)
+char *cli_xstrdup(const char *s)
 {
 	char *d = strdup(s);
 
@@ -78,17 +81,17 @@ static const msgpack_object *get(const msgpack_object *o, const char *key)
 	return docket_map_get(o, key);
 }
 
-static bool is_nil(const msgpack_object *o)
+bool cli_is_nil(const msgpack_object *o)
 {
 	return !o || o->type == MSGPACK_OBJECT_NIL;
 }
 
-static bool is_true(const msgpack_object *o)
+bool cli_is_true(const msgpack_object *o)
 {
 	return o && o->type == MSGPACK_OBJECT_BOOLEAN && o->via.boolean;
 }
 
-static bool get_i64(const msgpack_object *o, int64_t *ret)
+bool cli_get_i64(const msgpack_object *o, int64_t *ret)
 {
 	if (o && o->type == MSGPACK_OBJECT_POSITIVE_INTEGER && o->via.u64 <= INT64_MAX) {
 		*ret = (int64_t)o->via.u64;
@@ -101,14 +104,14 @@ static bool get_i64(const msgpack_object *o, int64_t *ret)
 	return false;
 }
 
-static void pack_cstr(msgpack_packer *pk, const char *s)
+void cli_pack_str(msgpack_packer *pk, const char *s)
 {
 	msgpack_pack_str_with_body(pk, s, strlen(s));
 }
 
 /* The items of an array as text joined by sep; empty when it has none,
  * "-" when it is absent or nil, its JSON when it is not an array. */
-static char *strs_text(const msgpack_object *a, const char *sep, const char *empty)
+char *cli_strs_text(const msgpack_object *a, const char *sep, const char *empty)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -117,7 +120,7 @@ static char *strs_text(const msgpack_object *a, const char *sep, const char *emp
 	if (!a || a->type != MSGPACK_OBJECT_ARRAY)
 		return cli_text(a);
 	if (a->via.array.size == 0)
-		return xstrdup(empty);
+		return cli_xstrdup(empty);
 	m = open_memstream(&out, &len);
 	if (!m)
 		abort();
@@ -133,20 +136,20 @@ static char *strs_text(const msgpack_object *a, const char *sep, const char *emp
 }
 
 /* A field value: a list of strings joined by ", ", anything else as cli_text. */
-static char *value_text(const msgpack_object *v)
+char *cli_value_text(const msgpack_object *v)
 {
 	if (v && v->type == MSGPACK_OBJECT_ARRAY) {
 		for (uint32_t i = 0; i < v->via.array.size; i++) {
 			if (v->via.array.ptr[i].type != MSGPACK_OBJECT_STR)
 				return cli_text(v);
 		}
-		return strs_text(v, ", ", "(none)");
+		return cli_strs_text(v, ", ", "(none)");
 	}
 	return cli_text(v);
 }
 
 /* Cut s to at most max bytes on a UTF-8 boundary, ending in "...". */
-static char *shorten(char *s, size_t max)
+char *cli_shorten(char *s, size_t max)
 {
 	size_t n = strlen(s), cut = max;
 
@@ -154,6 +157,12 @@ static char *shorten(char *s, size_t max)
 		return s;
 	while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
 		cut--;
+	if (cut + 4 > n + 1) {
+		/* "..." may need more room than the bytes cut off */
+		s = realloc(s, cut + 4);
+		if (!s)
+			abort();
+	}
 	memcpy(s + cut, "...", 4);
 	return s;
 }
@@ -214,7 +223,7 @@ static void argv_expand(struct argv_copy *ac, int argc, char **argv, const struc
 			ac->argv[i] = (char *)"--field";
 			value_next = true;
 		} else if (strncmp(a, "-f", 2) == 0) {
-			ac->argv[i] = ac->owned[ac->n_owned++] = xprintf("--field=%s", a + 2);
+			ac->argv[i] = ac->owned[ac->n_owned++] = cli_xprintf("--field=%s", a + 2);
 		} else {
 			value_next = takes_value(a, opts);
 		}
@@ -230,8 +239,8 @@ static void argv_copy_free(struct argv_copy *ac)
 }
 
 /* Operands after the options: from min to max. Returns -1 to go on, or EX_USAGE. */
-static int want_operands(const struct command *cmd, int argc, char **argv, int min, int max,
-			 const char *what)
+int cli_want_operands(const struct command *cmd, int argc, char **argv, int min, int max,
+		      const char *what)
 {
 	if (argc - optind < min)
 		return cli_usage_error(cmd, "missing %s", what);
@@ -241,26 +250,11 @@ static int want_operands(const struct command *cmd, int argc, char **argv, int m
 }
 
 /*
- * Paged lists: instance.list (cursor: an instance id) and instance.history
- * (cursor: an event seq). Every page is kept, so a cursor can point into
- * the page it came from.
+ * Paged lists (struct cli_pager, cli.h): instance.list (cursor: an instance
+ * id) and instance.history (cursor: an event seq). Every page is kept, so a
+ * cursor can point into the page it came from.
  */
-struct pager {
-	const char *op;
-	const char *key;            /* the list in a page: "instances", "events" */
-	const char *what;           /* "cannot list the instances" */
-	msgpack_object_type cursor; /* STR or POSITIVE_INTEGER */
-	const char *strs[16];       /* name, value, ... NULL: string args; NULL values left out */
-	msgpack_object after;       /* the first cursor; NIL for none */
-	uint64_t limit;             /* per page; 0: the daemon's default */
-	bool all;                   /* follow "next" to the end */
-
-	docket_reply **pages;
-	size_t n_pages;
-	const msgpack_object *next; /* of the last page; NULL when it was nil */
-};
-
-static int pager_run(struct pager *p, docket_client *c)
+int cli_pager_run(struct cli_pager *p, docket_client *c)
 {
 	const msgpack_object *cursor = p->after.type == MSGPACK_OBJECT_NIL ? NULL : &p->after;
 
@@ -279,16 +273,16 @@ static int pager_run(struct pager *p, docket_client *c)
 		msgpack_pack_map(&pk, n + (cursor != NULL) + (p->limit != 0));
 		for (size_t i = 0; p->strs[i]; i += 2) {
 			if (p->strs[i + 1]) {
-				pack_cstr(&pk, p->strs[i]);
-				pack_cstr(&pk, p->strs[i + 1]);
+				cli_pack_str(&pk, p->strs[i]);
+				cli_pack_str(&pk, p->strs[i + 1]);
 			}
 		}
 		if (cursor) {
-			pack_cstr(&pk, "after");
+			cli_pack_str(&pk, "after");
 			msgpack_pack_object(&pk, *cursor);
 		}
 		if (p->limit) {
-			pack_cstr(&pk, "limit");
+			cli_pack_str(&pk, "limit");
 			msgpack_pack_uint64(&pk, p->limit);
 		}
 		r = cli_call(c, p->op, &sb, p->n_pages == 0 ? arg_request_id : NULL, &rep, "%s",
@@ -299,7 +293,7 @@ static int pager_run(struct pager *p, docket_client *c)
 		list = get(&rep->result, p->key);
 		next = get(&rep->result, "next");
 		if (!list || list->type != MSGPACK_OBJECT_ARRAY ||
-		    (!is_nil(next) && next->type != p->cursor)) {
+		    (!cli_is_nil(next) && next->type != p->cursor)) {
 			docket_reply_free(rep);
 			cli_error("%s: the daemon's reply has no '%s' list and 'next' cursor", p->what,
 				  p->key);
@@ -312,7 +306,7 @@ static int pager_run(struct pager *p, docket_client *c)
 		}
 		p->pages = pages;
 		p->pages[p->n_pages++] = rep;
-		p->next = is_nil(next) ? NULL : next;
+		p->next = cli_is_nil(next) ? NULL : next;
 		if (!p->all || !p->next)
 			return 0;
 		/* A cursor that does not move on ends the list. */
@@ -325,7 +319,7 @@ static int pager_run(struct pager *p, docket_client *c)
 }
 
 /* With --all, the pages as one: {key: [every item], "next": next}. */
-static int pager_print_json(const struct pager *p)
+int cli_pager_print_json(const struct cli_pager *p)
 {
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
@@ -339,7 +333,7 @@ static int pager_print_json(const struct pager *p)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, 2);
-	pack_cstr(&pk, p->key);
+	cli_pack_str(&pk, p->key);
 	msgpack_pack_array(&pk, total);
 	for (size_t i = 0; i < p->n_pages; i++) {
 		const msgpack_object *list = get(&p->pages[i]->result, p->key);
@@ -347,7 +341,7 @@ static int pager_print_json(const struct pager *p)
 		for (uint32_t k = 0; k < list->via.array.size; k++)
 			msgpack_pack_object(&pk, list->via.array.ptr[k]);
 	}
-	pack_cstr(&pk, "next");
+	cli_pack_str(&pk, "next");
 	if (p->next)
 		msgpack_pack_object(&pk, *p->next);
 	else
@@ -357,7 +351,7 @@ static int pager_print_json(const struct pager *p)
 	return r;
 }
 
-static void pager_free(struct pager *p)
+void cli_pager_free(struct cli_pager *p)
 {
 	for (size_t i = 0; i < p->n_pages; i++)
 		docket_reply_free(p->pages[i]);
@@ -379,7 +373,7 @@ int cmd_workflow_list(const struct command *cmd, int argc, char **argv)
 	o = cli_getopt(cmd, argc, argv, NULL);
 	if (o != CLI_DONE)
 		return o == CLI_HELP ? EX_OK : EX_USAGE;
-	r = want_operands(cmd, argc, argv, 0, 0, "");
+	r = cli_want_operands(cmd, argc, argv, 0, 0, "");
 	if (r >= 0)
 		return r;
 
@@ -408,13 +402,13 @@ int cmd_workflow_list(const struct command *cmd, int argc, char **argv)
 	}
 
 	reload = get(&rep->result, "reload");
-	if (is_nil(reload) || reload->type != MSGPACK_OBJECT_MAP) {
+	if (cli_is_nil(reload) || reload->type != MSGPACK_OBJECT_MAP) {
 		printf("\nlast reload: -\n");
 	} else {
 		char *when = cli_time(get(reload, "time"));
 		const msgpack_object *ok = get(reload, "ok");
 
-		if (is_true(ok)) {
+		if (cli_is_true(ok)) {
 			printf("\nlast reload %s: ok\n", when);
 		} else {
 			char *msg = cli_text(get(reload, "message"));
@@ -437,14 +431,14 @@ int cmd_workflow_list(const struct command *cmd, int argc, char **argv)
 static char *step_at_text(const msgpack_object *step)
 {
 	const msgpack_object *at = get(step, "at"), *after = get(step, "after");
-	char *a = cli_str_is(at, "due_soon") ? xstrdup("due soon") : cli_text(at), *s;
+	char *a = cli_str_is(at, "due_soon") ? cli_xstrdup("due soon") : cli_text(at), *s;
 
-	if (is_nil(after)) {
-		s = xprintf("at %s", a);
+	if (cli_is_nil(after)) {
+		s = cli_xprintf("at %s", a);
 	} else {
 		char *d = cli_text(after);
 
-		s = xprintf("at %s + %s", a, d);
+		s = cli_xprintf("at %s + %s", a, d);
 		free(d);
 	}
 	free(a);
@@ -464,10 +458,10 @@ static char *step_do_text(const msgpack_object *step)
 
 	if (!m)
 		abort();
-	s = cli_str_is(what, "action") ? xstrdup("fire") : cli_text(what);
+	s = cli_str_is(what, "action") ? cli_xstrdup("fire") : cli_text(what);
 	fputs(s, m);
 	free(s);
-	if (!is_nil(level)) {
+	if (!cli_is_nil(level)) {
 		s = cli_text(level);
 		fprintf(m, " (level %s)", s);
 		free(s);
@@ -477,12 +471,12 @@ static char *step_do_text(const msgpack_object *step)
 
 		if (!a || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size == 0)
 			continue;
-		s = strs_text(a, ", ", "");
+		s = cli_strs_text(a, ", ", "");
 		fprintf(m, "%s%s", any_to ? ", " : " to ", s);
 		free(s);
 		any_to = true;
 	}
-	if (!is_nil(action)) {
+	if (!cli_is_nil(action)) {
 		s = cli_text(action);
 		fprintf(m, " %s", s);
 		free(s);
@@ -502,8 +496,9 @@ static void print_countersign(const msgpack_object *cs)
 	free(units);
 	free(rel);
 	table_init(&t, 2);
-	table_add_owned(&t, xstrdup("choices:"), strs_text(get(cs, "choices"), ", ", "(none)"));
-	if (is_nil(dl)) {
+	table_add_owned(&t, cli_xstrdup("choices:"),
+			cli_strs_text(get(cs, "choices"), ", ", "(none)"));
+	if (cli_is_nil(dl)) {
 		table_add(&t, "deadline:", "none");
 	} else {
 		char *d = cli_text(dl), *what;
@@ -511,21 +506,21 @@ static void print_countersign(const msgpack_object *cs)
 		if (cli_str_is(on, "deem")) {
 			char *deem = cli_text(get(cs, "deem"));
 
-			what = xprintf("%s from being asked; then the answer is deemed '%s'", d,
-				       deem);
+			what = cli_xprintf("%s from being asked; then the answer is deemed '%s'", d,
+					   deem);
 			free(deem);
 		} else if (cli_str_is(on, "escalate")) {
-			what = xprintf("%s from being asked; then the unit is escalated as overdue",
-				       d);
+			what = cli_xprintf(
+			    "%s from being asked; then the unit is escalated as overdue", d);
 		} else if (cli_str_is(on, "none")) {
-			what = xprintf("%s from being asked", d);
+			what = cli_xprintf("%s from being asked", d);
 		} else {
 			char *o = cli_text(on);
 
-			what = xprintf("%s from being asked; on the deadline: %s", d, o);
+			what = cli_xprintf("%s from being asked; on the deadline: %s", d, o);
 			free(o);
 		}
-		table_add_owned(&t, xstrdup("deadline:"), what);
+		table_add_owned(&t, cli_xstrdup("deadline:"), what);
 		free(d);
 	}
 	{
@@ -535,14 +530,14 @@ static void print_countersign(const msgpack_object *cs)
 		if (cli_str_is(complete, "all"))
 			table_add(&t, "complete:", "when every unit asked has answered");
 		else if (cli_str_is(complete, "quorum"))
-			table_add_owned(&t, xstrdup("complete:"),
-					xprintf("when %s units have answered (quorum)", q));
+			table_add_owned(&t, cli_xstrdup("complete:"),
+					cli_xprintf("when %s units have answered (quorum)", q));
 		else
-			table_add_owned(&t, xstrdup("complete:"), cli_text(complete));
+			table_add_owned(&t, cli_xstrdup("complete:"), cli_text(complete));
 		free(q);
 	}
-	table_add_owned(&t, xstrdup("answer:"), cli_text(get(cs, "answer")));
-	table_add_owned(&t, xstrdup("then:"), cli_text(get(cs, "then")));
+	table_add_owned(&t, cli_xstrdup("answer:"), cli_text(get(cs, "answer")));
+	table_add_owned(&t, cli_xstrdup("then:"), cli_text(get(cs, "then")));
 	table_print(&t, stdout, "      ");
 	table_free(&t);
 }
@@ -553,13 +548,13 @@ static void print_state(const msgpack_object *st)
 	const msgpack_object *ladder = get(st, "ladder"), *cs = get(st, "countersign");
 	char *name = cli_text(get(st, "name")), *title = cli_text(get(st, "title")), *s;
 
-	printf("  %s: %s%s\n", name, title, is_true(get(st, "terminal")) ? " (terminal)" : "");
+	printf("  %s: %s%s\n", name, title, cli_is_true(get(st, "terminal")) ? " (terminal)" : "");
 	free(name);
 	free(title);
-	if (!is_nil(dl)) {
+	if (!cli_is_nil(dl)) {
 		char *d = cli_text(dl);
 
-		if (is_nil(ds)) {
+		if (cli_is_nil(ds)) {
 			printf("    deadline %s\n", d);
 		} else {
 			char *soon = cli_text(ds);
@@ -582,10 +577,10 @@ static void print_state(const msgpack_object *st)
 		table_print(&t, stdout, "      ");
 		table_free(&t);
 	}
-	if (!is_nil(cs))
+	if (!cli_is_nil(cs))
 		print_countersign(cs);
-	if (!is_true(get(st, "terminal"))) {
-		s = strs_text(get(st, "actions"), ", ", "none");
+	if (!cli_is_true(get(st, "terminal"))) {
+		s = cli_strs_text(get(st, "actions"), ", ", "none");
 		printf("    actions: %s\n", s);
 		free(s);
 	}
@@ -596,7 +591,7 @@ static char *field_limits(const msgpack_object *f)
 {
 	const msgpack_object *type = get(f, "type");
 	int64_t min, max;
-	bool has_min = get_i64(get(f, "min"), &min), has_max = get_i64(get(f, "max"), &max);
+	bool has_min = cli_get_i64(get(f, "min"), &min), has_max = cli_get_i64(get(f, "max"), &max);
 	const char *unit = cli_str_is(type, "text")    ? " bytes"
 			   : cli_str_is(type, "units") ? " units"
 						       : NULL;
@@ -607,14 +602,14 @@ static char *field_limits(const msgpack_object *f)
 		unit = "";
 	}
 	if (!unit || (!has_min && !has_max))
-		return xstrdup("");
+		return cli_xstrdup("");
 	if (has_min && has_max && (min != 0 || *unit == '\0'))
-		return xprintf("%" PRId64 " to %" PRId64 "%s", min, max, unit);
+		return cli_xprintf("%" PRId64 " to %" PRId64 "%s", min, max, unit);
 	if (has_max)
-		return xprintf("at most %" PRId64 "%s", max, unit);
+		return cli_xprintf("at most %" PRId64 "%s", max, unit);
 	if (min == 0 && *unit)
-		return xstrdup("");
-	return xprintf("at least %" PRId64 "%s", min, unit);
+		return cli_xstrdup("");
+	return cli_xprintf("at least %" PRId64 "%s", min, unit);
 }
 
 static void print_fields(const msgpack_object *fields)
@@ -631,24 +626,26 @@ static void print_fields(const msgpack_object *fields)
 		const msgpack_object *title = get(f, "title");
 		char *limits = field_limits(f), *extra;
 
-		if (!is_nil(choices)) {
-			char *c = strs_text(choices, " | ", "(none)");
+		if (!cli_is_nil(choices)) {
+			char *c = cli_strs_text(choices, " | ", "(none)");
 
-			extra = *limits ? xprintf("%s; %s", limits, c) : xstrdup(c);
+			extra = *limits ? cli_xprintf("%s; %s", limits, c) : cli_xstrdup(c);
 			free(c);
 		} else {
-			extra = xstrdup(limits);
+			extra = cli_xstrdup(limits);
 		}
-		if (!is_nil(rel)) {
+		if (!cli_is_nil(rel)) {
 			char *r = cli_text(rel), *e = extra;
 
-			extra = *e ? xprintf("%s; joins '%s'", e, r) : xprintf("joins '%s'", r);
+			extra =
+			    *e ? cli_xprintf("%s; joins '%s'", e, r) : cli_xprintf("joins '%s'", r);
 			free(e);
 			free(r);
 		}
-		table_add_owned(&t, cli_text(get(f, "name")), cli_text(get(f, "type")),
-				xstrdup(is_true(get(f, "required")) ? "required" : "optional"), extra,
-				is_nil(title) ? xstrdup("") : cli_text(title));
+		table_add_owned(
+		    &t, cli_text(get(f, "name")), cli_text(get(f, "type")),
+		    cli_xstrdup(cli_is_true(get(f, "required")) ? "required" : "optional"), extra,
+		    cli_is_nil(title) ? cli_xstrdup("") : cli_text(title));
 		free(limits);
 	}
 	table_print(&t, stdout, "      ");
@@ -659,17 +656,17 @@ static void print_action(const msgpack_object *a)
 {
 	const msgpack_object *to = get(a, "to"), *cs = get(a, "countersign");
 	const msgpack_object *title = get(a, "title"), *rels = get(a, "relations");
-	char *name = cli_text(get(a, "name")), *from = strs_text(get(a, "from"), ", ", "-"), *s;
+	char *name = cli_text(get(a, "name")), *from = cli_strs_text(get(a, "from"), ", ", "-"), *s;
 
-	if (is_nil(title) || cli_str_is(title, name)) {
+	if (cli_is_nil(title) || cli_str_is(title, name)) {
 		printf("  %s", name);
 	} else {
 		s = cli_text(title);
 		printf("  %s: %s", name, s);
 		free(s);
 	}
-	printf("%s\n", is_true(get(a, "automatic")) ? " (automatic: fired by docketd)" : "");
-	if (!is_nil(to)) {
+	printf("%s\n", cli_is_true(get(a, "automatic")) ? " (automatic: fired by docketd)" : "");
+	if (!cli_is_nil(to)) {
 		s = cli_text(to);
 		printf("    %s -> %s", from, s);
 		free(s);
@@ -679,7 +676,7 @@ static void print_action(const msgpack_object *a)
 		printf("    in %s: asks more units to countersign", from);
 	} else if (cli_str_is(cs, "remove")) {
 		printf("    in %s: stops asking units to countersign", from);
-	} else if (!is_nil(cs) && !cli_str_is(cs, "none")) {
+	} else if (!cli_is_nil(cs) && !cli_str_is(cs, "none")) {
 		s = cli_text(cs);
 		printf("    in %s: countersign %s", from, s);
 		free(s);
@@ -687,13 +684,13 @@ static void print_action(const msgpack_object *a)
 		printf("    in %s: stays", from);
 	}
 	free(from);
-	if (!is_true(get(a, "automatic"))) {
-		s = strs_text(get(a, "roles"), ", ", "none");
+	if (!cli_is_true(get(a, "automatic"))) {
+		s = cli_strs_text(get(a, "roles"), ", ", "none");
 		printf("; roles %s", s);
 		free(s);
 	}
 	if (rels && rels->type == MSGPACK_OBJECT_ARRAY && rels->via.array.size > 0) {
-		s = strs_text(rels, ", ", "");
+		s = cli_strs_text(rels, ", ", "");
 		printf("; only units holding %s", s);
 		free(s);
 	}
@@ -708,10 +705,10 @@ static void pack_workflow_show(msgpack_sbuffer *sb, const char *name, const msgp
 
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, version ? 2 : 1);
-	pack_cstr(&pk, "name");
-	pack_cstr(&pk, name);
+	cli_pack_str(&pk, "name");
+	cli_pack_str(&pk, name);
 	if (version) {
-		pack_cstr(&pk, "version");
+		cli_pack_str(&pk, "version");
 		msgpack_pack_object(&pk, *version);
 	}
 }
@@ -746,7 +743,7 @@ int cmd_workflow_show(const struct command *cmd, int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	r = want_operands(cmd, argc, argv, 1, 1, "the workflow NAME");
+	r = cli_want_operands(cmd, argc, argv, 1, 1, "the workflow NAME");
 	if (r >= 0)
 		return r;
 	name = argv[optind];
@@ -769,7 +766,7 @@ int cmd_workflow_show(const struct command *cmd, int argc, char **argv)
 		char *cal = cli_text(get(res, "calendar")), *start = cli_text(get(res, "start"));
 
 		printf("%s version %s%s: %s\n", n, ver,
-		       is_true(get(res, "current")) ? " (current)" : "", title);
+		       cli_is_true(get(res, "current")) ? " (current)" : "", title);
 		printf("  instance ids %s-YYYY-NNNN, calendar %s, instances start in %s\n", prefix,
 		       cal, start);
 		free(n);
@@ -781,7 +778,7 @@ int cmd_workflow_show(const struct command *cmd, int argc, char **argv)
 	}
 	rels = get(res, "relations");
 	{
-		char *s = strs_text(rels, ", ", "none besides starter");
+		char *s = cli_strs_text(rels, ", ", "none besides starter");
 
 		printf("  relations: %s\n", s);
 		free(s);
@@ -815,26 +812,26 @@ static char *deadline_text(const msgpack_object *rec)
 	const msgpack_object *dl = get(rec, "deadline"), *ds = get(rec, "due_soon");
 	char *status = cli_text(get(rec, "status")), *d, *s;
 
-	if (is_nil(dl)) {
-		s = xprintf("none (%s)", status);
+	if (cli_is_nil(dl)) {
+		s = cli_xprintf("none (%s)", status);
 	} else {
 		d = cli_time(dl);
-		if (is_nil(ds)) {
-			s = xprintf("%s (%s)", d, status);
+		if (cli_is_nil(ds)) {
+			s = cli_xprintf("%s (%s)", d, status);
 		} else {
 			char *soon = cli_time(ds);
 
-			s = xprintf("%s (%s), due soon from %s", d, status, soon);
+			s = cli_xprintf("%s (%s), due soon from %s", d, status, soon);
 			free(soon);
 		}
 		free(d);
 	}
 	free(status);
 	/* The state's allowance, when the daemon says it ("5 workdays"). */
-	if (!is_nil(get(rec, "state_deadline"))) {
+	if (!cli_is_nil(get(rec, "state_deadline"))) {
 		char *allow = cli_text(get(rec, "state_deadline")), *t = s;
 
-		s = xprintf("%s; the state allows %s", t, allow);
+		s = cli_xprintf("%s; the state allows %s", t, allow);
 		free(t);
 		free(allow);
 	}
@@ -855,7 +852,7 @@ static void print_map(const char *heading, const msgpack_object *m, const char *
 	table_init(&t, 2);
 	for (uint32_t i = 0; i < m->via.map.size; i++)
 		table_add_owned(&t, cli_text(&m->via.map.ptr[i].key),
-				value_text(&m->via.map.ptr[i].val));
+				cli_value_text(&m->via.map.ptr[i].val));
 	table_print(&t, stdout, "  ");
 	table_free(&t);
 }
@@ -872,19 +869,19 @@ static void print_countersign_entries(const msgpack_object *cs)
 	for (uint32_t i = 0; i < cs->via.array.size; i++) {
 		const msgpack_object *e = &cs->via.array.ptr[i];
 		const msgpack_object *answer = get(e, "answer");
-		const char *note = is_true(get(e, "removed"))     ? "removed"
-				   : is_true(get(e, "deemed"))    ? "deemed"
-				   : is_true(get(e, "escalated")) ? "escalated, overdue"
-								  : "";
+		const char *note = cli_is_true(get(e, "removed"))     ? "removed"
+				   : cli_is_true(get(e, "deemed"))    ? "deemed"
+				   : cli_is_true(get(e, "escalated")) ? "escalated, overdue"
+								      : "";
 		const msgpack_object *comment = get(e, "comment");
 
-		if (is_true(get(e, "deemed")) && is_true(get(e, "escalated")))
+		if (cli_is_true(get(e, "deemed")) && cli_is_true(get(e, "escalated")))
 			note = "deemed, escalated";
 		table_add_owned(&t, cli_text(get(e, "unit")),
-				is_nil(answer) ? xstrdup("(waiting)") : cli_text(answer),
+				cli_is_nil(answer) ? cli_xstrdup("(waiting)") : cli_text(answer),
 				cli_time(get(e, "asked")), cli_time(get(e, "deadline")),
-				cli_time(get(e, "answered")), xstrdup(note),
-				is_nil(comment) ? xstrdup("") : cli_text(comment));
+				cli_time(get(e, "answered")), cli_xstrdup(note),
+				cli_is_nil(comment) ? cli_xstrdup("") : cli_text(comment));
 	}
 	table_print(&t, stdout, "  ");
 	table_free(&t);
@@ -899,13 +896,13 @@ static int print_instance(const msgpack_object *rec)
 		return EX_PROTOCOL;
 	}
 	table_init(&t, 2);
-	table_add_owned(&t, xstrdup("instance:"), cli_text(get(rec, "id")));
+	table_add_owned(&t, cli_xstrdup("instance:"), cli_text(get(rec, "id")));
 	{
 		char *wf = cli_text(get(rec, "workflow")), *ver = cli_text(get(rec, "version"));
 		char *title = cli_text(get(rec, "title"));
 
-		table_add_owned(&t, xstrdup("workflow:"),
-				xprintf("%s version %s: %s", wf, ver, title));
+		table_add_owned(&t, cli_xstrdup("workflow:"),
+				cli_xprintf("%s version %s: %s", wf, ver, title));
 		free(wf);
 		free(ver);
 		free(title);
@@ -913,23 +910,24 @@ static int print_instance(const msgpack_object *rec)
 	{
 		char *st = cli_text(get(rec, "state")), *title = cli_text(get(rec, "state_title"));
 
-		table_add_owned(&t, xstrdup("state:"),
-				xprintf("%s: %s%s", st, title,
-					is_true(get(rec, "terminal")) ? " (terminal)" : ""));
+		table_add_owned(
+		    &t, cli_xstrdup("state:"),
+		    cli_xprintf("%s: %s%s", st, title,
+				cli_is_true(get(rec, "terminal")) ? " (terminal)" : ""));
 		free(st);
 		free(title);
 	}
-	table_add_owned(&t, xstrdup("deadline:"), deadline_text(rec));
+	table_add_owned(&t, cli_xstrdup("deadline:"), deadline_text(rec));
 	{
 		char *when = cli_time(get(rec, "created")), *who = cli_text(get(rec, "starter"));
 
-		table_add_owned(&t, xstrdup("started:"), xprintf("%s by %s", when, who));
+		table_add_owned(&t, cli_xstrdup("started:"), cli_xprintf("%s by %s", when, who));
 		free(when);
 		free(who);
 	}
-	table_add_owned(&t, xstrdup("in state since:"), cli_time(get(rec, "entered")));
-	table_add_owned(&t, xstrdup("you may fire:"),
-			strs_text(get(rec, "actions"), ", ", "nothing now"));
+	table_add_owned(&t, cli_xstrdup("in state since:"), cli_time(get(rec, "entered")));
+	table_add_owned(&t, cli_xstrdup("you may fire:"),
+			cli_strs_text(get(rec, "actions"), ", ", "nothing now"));
 	table_print(&t, stdout, "");
 	table_free(&t);
 
@@ -949,7 +947,7 @@ int cmd_instance_show(const struct command *cmd, int argc, char **argv)
 	o = cli_getopt(cmd, argc, argv, NULL);
 	if (o != CLI_DONE)
 		return o == CLI_HELP ? EX_OK : EX_USAGE;
-	r = want_operands(cmd, argc, argv, 1, 1, "the instance ID");
+	r = cli_want_operands(cmd, argc, argv, 1, 1, "the instance ID");
 	if (r >= 0)
 		return r;
 	id = argv[optind];
@@ -1036,11 +1034,11 @@ static int field_add_option(const struct command *cmd, struct field_args *fa, co
 	f = &fa->v[fa->n++];
 	memset(f, 0, sizeof(*f));
 	f->name = name;
-	f->text = xstrdup(eq + 1);
+	f->text = cli_xstrdup(eq + 1);
 	return 0;
 }
 
-static char *scalar_dup(const yaml_node_t *n)
+char *cli_yaml_scalar_dup(const yaml_node_t *n)
 {
 	char *s = strndup((const char *)n->data.scalar.value, n->data.scalar.length);
 
@@ -1049,7 +1047,7 @@ static char *scalar_dup(const yaml_node_t *n)
 	return s;
 }
 
-static bool scalar_is_null(const yaml_node_t *n)
+bool cli_yaml_is_null(const yaml_node_t *n)
 {
 	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
 
@@ -1063,8 +1061,7 @@ static bool scalar_is_null(const yaml_node_t *n)
 	return false;
 }
 
-__attribute__((format(printf, 3, 4))) static int file_error(const char *path, const yaml_node_t *n,
-							    const char *fmt, ...)
+int cli_file_error(const char *path, const yaml_node_t *n, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -1086,15 +1083,15 @@ static int field_add_file(struct field_args *fa, yaml_document_t *doc, const yam
 	char *name;
 
 	if (!key || key->type != YAML_SCALAR_NODE || key->data.scalar.length == 0)
-		return file_error(path, key ? key : val, "a field name must be a string");
+		return cli_file_error(path, key ? key : val, "a field name must be a string");
 	if (memchr(key->data.scalar.value, '\0', key->data.scalar.length))
-		return file_error(path, key, "a field name must not contain NUL");
-	name = scalar_dup(key);
+		return cli_file_error(path, key, "a field name must not contain NUL");
+	name = cli_yaml_scalar_dup(key);
 	f = field_find(fa, name);
 	if (f && f->from_file) {
 		free(name);
-		return file_error(path, key, "field '%s' is given twice (first at line %zu)",
-				  f->name, f->line);
+		return cli_file_error(path, key, "field '%s' is given twice (first at line %zu)",
+				      f->name, f->line);
 	}
 	if (f) {
 		free(name); /* -f wins */
@@ -1102,7 +1099,7 @@ static int field_add_file(struct field_args *fa, yaml_document_t *doc, const yam
 	}
 	if (fa->n == FIELDS_MAX) {
 		free(name);
-		return file_error(path, key, "too many fields (at most %d)", FIELDS_MAX);
+		return cli_file_error(path, key, "too many fields (at most %d)", FIELDS_MAX);
 	}
 	f = &fa->v[fa->n++];
 	memset(f, 0, sizeof(*f));
@@ -1112,25 +1109,28 @@ static int field_add_file(struct field_args *fa, yaml_document_t *doc, const yam
 	f->col = key->start_mark.column + 1;
 
 	if (!val)
-		return file_error(path, key, "field '%s' has no value", name);
+		return cli_file_error(path, key, "field '%s' has no value", name);
 	if (val->type == YAML_SCALAR_NODE) {
-		if (scalar_is_null(val))
-			return file_error(path, val,
-					  "field '%s' has no value: give one, or leave the field "
-					  "out",
-					  name);
+		if (cli_yaml_is_null(val))
+			return cli_file_error(
+			    path, val,
+			    "field '%s' has no value: give one, or leave the field "
+			    "out",
+			    name);
 		if (memchr(val->data.scalar.value, '\0', val->data.scalar.length))
-			return file_error(path, val, "the value of field '%s' contains NUL", name);
-		f->text = scalar_dup(val);
+			return cli_file_error(path, val, "the value of field '%s' contains NUL",
+					      name);
+		f->text = cli_yaml_scalar_dup(val);
 		f->line = val->start_mark.line + 1;
 		f->col = val->start_mark.column + 1;
 		return 0;
 	}
 	if (val->type != YAML_SEQUENCE_NODE)
-		return file_error(path, val,
-				  "the value of field '%s' must be a string, a number or a list of "
-				  "strings",
-				  name);
+		return cli_file_error(
+		    path, val,
+		    "the value of field '%s' must be a string, a number or a list of "
+		    "strings",
+		    name);
 	f->line = val->start_mark.line + 1;
 	f->col = val->start_mark.column + 1;
 	for (yaml_node_item_t *it = val->data.sequence.items.start;
@@ -1138,56 +1138,70 @@ static int field_add_file(struct field_args *fa, yaml_document_t *doc, const yam
 		const yaml_node_t *item = yaml_document_get_node(doc, *it);
 		char **items;
 
-		if (!item || item->type != YAML_SCALAR_NODE || scalar_is_null(item) ||
+		if (!item || item->type != YAML_SCALAR_NODE || cli_yaml_is_null(item) ||
 		    memchr(item->data.scalar.value, '\0', item->data.scalar.length))
-			return file_error(path, item ? item : val,
-					  "the list of field '%s' may hold only strings", name);
+			return cli_file_error(path, item ? item : val,
+					      "the list of field '%s' may hold only strings", name);
 		if (f->n_items == FIELDS_MAX)
-			return file_error(path, item, "the list of field '%s' is too long", name);
+			return cli_file_error(path, item, "the list of field '%s' is too long",
+					      name);
 		items = realloc(f->items, (f->n_items + 1) * sizeof(*items));
 		if (!items)
 			abort();
 		f->items = items;
-		f->items[f->n_items++] = scalar_dup(item);
+		f->items[f->n_items++] = cli_yaml_scalar_dup(item);
 	}
 	return 0;
 }
 
-/* --fields FILE ("-": standard input): a mapping of field names to values. */
-static int fields_file_load(struct field_args *fa, const char *path)
+int cli_yaml_load(const char *path, const char *what, size_t max, yaml_document_t *ret_doc,
+		  const char **ret_shown)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	const char *shown = is_stdin ? "<stdin>" : path;
 	FILE *f = is_stdin ? stdin : fopen(path, "re");
-	const yaml_node_t *root;
 	yaml_parser_t parser;
-	yaml_document_t doc;
 	struct stat st;
 	int r = 0;
 
 	if (!f) {
-		cli_error("cannot read the fields file %s: %s", path, strerror(errno));
+		cli_error("cannot read the %s %s: %s", what, path, strerror(errno));
 		return EX_NOINPUT;
 	}
-	if (!is_stdin && fstat(fileno(f), &st) == 0 && st.st_size > FIELDS_FILE_MAX) {
-		cli_error("the fields file %s is larger than %d bytes", path, FIELDS_FILE_MAX);
+	if (!is_stdin && fstat(fileno(f), &st) == 0 && (uint64_t)st.st_size > max) {
+		cli_error("the %s %s is larger than %zu bytes", what, path, max);
 		fclose(f);
 		return EX_DATAERR;
 	}
 	if (!yaml_parser_initialize(&parser))
 		abort();
 	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &doc)) {
+	if (!yaml_parser_load(&parser, ret_doc)) {
 		fflush(stdout);
 		fprintf(stderr, "docket: %s:%zu:%zu: %s%s%s\n", shown,
 			parser.problem_mark.line + 1, parser.problem_mark.column + 1,
 			parser.problem ? parser.problem : "not YAML or JSON",
 			parser.context ? " " : "", parser.context ? parser.context : "");
-		yaml_parser_delete(&parser);
-		if (!is_stdin)
-			fclose(f);
-		return EX_DATAERR;
+		r = EX_DATAERR;
 	}
+	yaml_parser_delete(&parser);
+	if (!is_stdin)
+		fclose(f);
+	*ret_shown = shown;
+	return r;
+}
+
+/* --fields FILE ("-": standard input): a mapping of field names to values. */
+static int fields_file_load(struct field_args *fa, const char *path)
+{
+	const yaml_node_t *root;
+	yaml_document_t doc;
+	const char *shown;
+	int r;
+
+	r = cli_yaml_load(path, "fields file", FIELDS_FILE_MAX, &doc, &shown);
+	if (r)
+		return r;
 	root = yaml_document_get_root_node(&doc);
 	if (!root || root->type != YAML_MAPPING_NODE) {
 		cli_error("%s: the fields file must hold one mapping (a JSON object) of field "
@@ -1200,9 +1214,6 @@ static int fields_file_load(struct field_args *fa, const char *path)
 		r = field_add_file(fa, &doc, yaml_document_get_node(&doc, p->key),
 				   yaml_document_get_node(&doc, p->value), shown);
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
-	if (!is_stdin)
-		fclose(f);
 	fa->file = shown;
 	return r;
 }
@@ -1327,7 +1338,7 @@ static void fields_pack(msgpack_packer *pk, const struct field_args *fa)
 	for (size_t i = 0; i < fa->n; i++) {
 		const struct field_arg *f = &fa->v[i];
 
-		pack_cstr(pk, f->name);
+		cli_pack_str(pk, f->name);
 		switch (f->kind) {
 		case FV_INT:
 			msgpack_pack_int64(pk, f->i);
@@ -1335,10 +1346,10 @@ static void fields_pack(msgpack_packer *pk, const struct field_args *fa)
 		case FV_LIST:
 			msgpack_pack_array(pk, f->n_items);
 			for (size_t k = 0; k < f->n_items; k++)
-				pack_cstr(pk, f->items[k]);
+				cli_pack_str(pk, f->items[k]);
 			break;
 		case FV_STR:
-			pack_cstr(pk, f->text);
+			cli_pack_str(pk, f->text);
 			break;
 		}
 	}
@@ -1424,10 +1435,10 @@ static int start_or_act(const struct command *cmd, int argc, char **argv, bool s
 			goto out;
 		}
 	}
-	r = start ? want_operands(cmd, argc, ac.argv, 1, 2, "the WORKFLOW name")
-		  : want_operands(cmd, argc, ac.argv, 2, 2,
-				  argc - optind < 1 ? "the instance ID and the ACTION"
-						    : "the ACTION to fire");
+	r = start ? cli_want_operands(cmd, argc, ac.argv, 1, 2, "the WORKFLOW name")
+		  : cli_want_operands(cmd, argc, ac.argv, 2, 2,
+				      argc - optind < 1 ? "the instance ID and the ACTION"
+							: "the ACTION to fire");
 	if (r >= 0)
 		goto out;
 	target = ac.argv[optind];
@@ -1491,14 +1502,14 @@ static int start_or_act(const struct command *cmd, int argc, char **argv, bool s
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, 1 + (action != NULL) + (fa->n > 0));
-	pack_cstr(&pk, start ? "workflow" : "id");
-	pack_cstr(&pk, target);
+	cli_pack_str(&pk, start ? "workflow" : "id");
+	cli_pack_str(&pk, target);
 	if (action) {
-		pack_cstr(&pk, "action");
-		pack_cstr(&pk, action);
+		cli_pack_str(&pk, "action");
+		cli_pack_str(&pk, action);
 	}
 	if (fa->n) {
-		pack_cstr(&pk, "fields");
+		cli_pack_str(&pk, "fields");
 		fields_pack(&pk, fa);
 	}
 	if (start)
@@ -1554,7 +1565,7 @@ static bool is_status(const char *s)
 	       strcmp(s, "done") == 0;
 }
 
-static msgpack_object str_object(const char *s)
+msgpack_object cli_str_object(const char *s)
 {
 	msgpack_object o = {.type = MSGPACK_OBJECT_STR};
 
@@ -1576,12 +1587,12 @@ int cmd_instance_list(const struct command *cmd, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *workflow = NULL, *state = NULL, *unit = NULL, *status = NULL;
-	struct pager p = {
-		.op = "instance.list",
-		.key = "instances",
-		.what = "cannot list the instances",
-		.cursor = MSGPACK_OBJECT_STR,
-		.after = {.type = MSGPACK_OBJECT_NIL},
+	struct cli_pager p = {
+	    .op = "instance.list",
+	    .key = "instances",
+	    .what = "cannot list the instances",
+	    .cursor = MSGPACK_OBJECT_STR,
+	    .after = {.type = MSGPACK_OBJECT_NIL},
 	};
 	docket_client *c = NULL;
 	size_t count = 0;
@@ -1607,7 +1618,7 @@ int cmd_instance_list(const struct command *cmd, int argc, char **argv)
 			status = optarg;
 			break;
 		case OPT_AFTER:
-			p.after = str_object(optarg);
+			p.after = cli_str_object(optarg);
 			break;
 		case OPT_LIMIT:
 			if (!cli_parse_u64(optarg, 1, DOCKET_LIST_PAGE_MAX, &p.limit))
@@ -1624,7 +1635,7 @@ int cmd_instance_list(const struct command *cmd, int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	r = want_operands(cmd, argc, argv, 0, 0, "");
+	r = cli_want_operands(cmd, argc, argv, 0, 0, "");
 	if (r >= 0)
 		return r;
 	{
@@ -1637,11 +1648,11 @@ int cmd_instance_list(const struct command *cmd, int argc, char **argv)
 	r = cli_connect(false, &c);
 	if (r)
 		return r;
-	r = pager_run(&p, c);
+	r = cli_pager_run(&p, c);
 	if (r)
 		goto out;
 	if (arg_json) {
-		r = pager_print_json(&p);
+		r = cli_pager_print_json(&p);
 		goto out;
 	}
 	table_init(&t, 8);
@@ -1683,13 +1694,14 @@ int cmd_instance_list(const struct command *cmd, int argc, char **argv)
 		free(n);
 	}
 out:
-	pager_free(&p);
+	cli_pager_free(&p);
 	docket_close(c);
 	return r;
 }
 
 /*
- * docket instance history
+ * docket instance history, docket matter history: the same events, the same
+ * lines (cli_history, cli.h).
  */
 
 static bool key_in(const msgpack_object *k, const char *const *names)
@@ -1721,8 +1733,8 @@ static bool print_pairs(FILE *m, const msgpack_object *map, const char *sep,
 		if (skip && key_in(key, skip))
 			continue;
 		k = cli_text(key);
-		v = shorten(times && key_in(key, times) ? cli_time(val) : value_text(val),
-			    SUMMARY_VALUE_MAX);
+		v = cli_shorten(times && key_in(key, times) ? cli_time(val) : cli_value_text(val),
+				SUMMARY_VALUE_MAX);
 		if (val->type == MSGPACK_OBJECT_ARRAY && *v != '[')
 			fprintf(m, "%s%s=[%s]", any ? ", " : sep, k, v);
 		else
@@ -1744,7 +1756,7 @@ static char *data_summary(const msgpack_object *data)
 	FILE *m;
 
 	if (!data || data->type != MSGPACK_OBJECT_MAP)
-		return data ? cli_text(data) : xstrdup("");
+		return data ? cli_text(data) : cli_xstrdup("");
 	m = open_memstream(&out, &len);
 	if (!m)
 		abort();
@@ -1765,7 +1777,7 @@ static char *acted_summary(const msgpack_object *data)
 
 	if (!m)
 		abort();
-	if (is_nil(to) || (from && msgpack_object_equal(*from, *to))) {
+	if (cli_is_nil(to) || (from && msgpack_object_equal(*from, *to))) {
 		fprintf(m, "%s in %s", action, f);
 	} else {
 		char *t = cli_text(to);
@@ -1793,24 +1805,24 @@ static char *event_summary(const msgpack_object *ev)
 		const msgpack_object *dl = get(data, "deadline");
 
 		a = cli_text(get(data, "state"));
-		if (is_nil(dl)) {
-			s = xprintf("%s, no deadline", a);
+		if (cli_is_nil(dl)) {
+			s = cli_xprintf("%s, no deadline", a);
 		} else {
 			b = cli_time(dl);
-			s = xprintf("%s, deadline %s", a, b);
+			s = cli_xprintf("%s, deadline %s", a, b);
 			free(b);
 		}
 		free(a);
 	} else if (cli_str_is(kind, "instance.urged")) {
 		a = cli_text(get(data, "level"));
-		s = xprintf("level %s", a);
+		s = cli_xprintf("level %s", a);
 		free(a);
 	} else if (cli_str_is(kind, "countersign.deemed")) {
 		/* "unit", or the "units" deemed at once. */
 		a = get(data, "unit") ? cli_text(get(data, "unit"))
-				      : strs_text(get(data, "units"), ", ", "-");
+				      : cli_strs_text(get(data, "units"), ", ", "-");
 		b = cli_text(get(data, "answer"));
-		s = xprintf("%s deemed to answer '%s'", a, b);
+		s = cli_xprintf("%s deemed to answer '%s'", a, b);
 		free(a);
 		free(b);
 	} else {
@@ -1820,16 +1832,16 @@ static char *event_summary(const msgpack_object *ev)
 	if (!cli_str_is(kind, "instance.started") && !cli_str_is(kind, "instance.entered") &&
 	    !cli_str_is(kind, "countersign.deemed") && units &&
 	    units->type == MSGPACK_OBJECT_ARRAY && units->via.array.size > 0) {
-		a = strs_text(units, ", ", "");
+		a = cli_strs_text(units, ", ", "");
 		b = s;
-		s = *b ? xprintf("%s (to %s)", b, a) : xprintf("to %s", a);
+		s = *b ? cli_xprintf("%s (to %s)", b, a) : cli_xprintf("to %s", a);
 		free(a);
 		free(b);
 	}
 	return s;
 }
 
-int cmd_instance_history(const struct command *cmd, int argc, char **argv)
+int cli_history(const struct command *cmd, int argc, char **argv, const char *op)
 {
 	static const struct option opts[] = {
 		{"after", required_argument, NULL, OPT_AFTER},
@@ -1837,14 +1849,14 @@ int cmd_instance_history(const struct command *cmd, int argc, char **argv)
 		{"all", no_argument, NULL, OPT_ALL},
 		{NULL, 0, NULL, 0},
 	};
-	struct pager p = {
-		.op = "instance.history",
-		.key = "events",
-		.cursor = MSGPACK_OBJECT_POSITIVE_INTEGER,
-		.after = {.type = MSGPACK_OBJECT_NIL},
+	struct cli_pager p = {
+	    .op = op,
+	    .key = "events",
+	    .cursor = MSGPACK_OBJECT_POSITIVE_INTEGER,
+	    .after = {.type = MSGPACK_OBJECT_NIL},
 	};
 	docket_client *c = NULL;
-	char *what = NULL;
+	char *what = NULL, need[64];
 	size_t count = 0;
 	const char *id;
 	struct table t;
@@ -1876,23 +1888,24 @@ int cmd_instance_history(const struct command *cmd, int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	r = want_operands(cmd, argc, argv, 1, 1, "the instance ID");
+	snprintf(need, sizeof(need), "the %s ID", cmd->group);
+	r = cli_want_operands(cmd, argc, argv, 1, 1, need);
 	if (r >= 0)
 		return r;
 	id = argv[optind];
 	p.strs[0] = "id";
 	p.strs[1] = id;
-	what = xprintf("cannot read the history of instance '%s'", id);
+	what = cli_xprintf("cannot read the history of %s '%s'", cmd->group, id);
 	p.what = what;
 
 	r = cli_connect(false, &c);
 	if (r)
 		goto out;
-	r = pager_run(&p, c);
+	r = cli_pager_run(&p, c);
 	if (r)
 		goto out;
 	if (arg_json) {
-		r = pager_print_json(&p);
+		r = cli_pager_print_json(&p);
 		goto out;
 	}
 	table_init(&t, 5);
@@ -1907,9 +1920,9 @@ int cmd_instance_history(const struct command *cmd, int argc, char **argv)
 			table_add_owned(&t, cli_text(get(ev, "seq")), cli_time(get(ev, "time")),
 					cli_text(get(ev, "kind")),
 					actor && actor->type == MSGPACK_OBJECT_STR &&
-							actor->via.str.size == 0
-						? xstrdup("docketd")
-						: cli_text(actor),
+						actor->via.str.size == 0
+					    ? cli_xstrdup("docketd")
+					    : cli_text(actor),
 					event_summary(ev));
 			count++;
 		}
@@ -1923,17 +1936,22 @@ int cmd_instance_history(const struct command *cmd, int argc, char **argv)
 		char *n = cli_text(p.next);
 
 		fflush(stdout);
-		fprintf(stderr, "more events may follow: docket instance history %s", id);
+		fprintf(stderr, "more events may follow: docket %s history %s", cmd->group, id);
 		if (p.limit)
 			fprintf(stderr, " --limit %" PRIu64, p.limit);
 		fprintf(stderr, " --after %s (or --all)\n", n);
 		free(n);
 	}
 out:
-	pager_free(&p);
+	cli_pager_free(&p);
 	docket_close(c);
 	free(what);
 	return r;
+}
+
+int cmd_instance_history(const struct command *cmd, int argc, char **argv)
+{
+	return cli_history(cmd, argc, argv, "instance.history");
 }
 
 /*
@@ -2006,7 +2024,7 @@ int cmd_clock_set(const struct command *cmd, int argc, char **argv)
 	if (advance) {
 		/* `--advance 2 workdays` unquoted: the unit is the one operand. */
 		if (argc - optind == 1) {
-			joined = xprintf("%s %s", advance, argv[optind]);
+			joined = cli_xprintf("%s %s", advance, argv[optind]);
 			if (is_advance(joined)) {
 				advance = joined;
 				optind++;
@@ -2023,7 +2041,7 @@ int cmd_clock_set(const struct command *cmd, int argc, char **argv)
 			goto out;
 		}
 	} else {
-		r = want_operands(cmd, argc, argv, 1, 1, "the TIME (or --advance DURATION)");
+		r = cli_want_operands(cmd, argc, argv, 1, 1, "the TIME (or --advance DURATION)");
 		if (r >= 0)
 			goto out;
 		to = argv[optind];

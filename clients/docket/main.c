@@ -14,9 +14,9 @@
  *   64 EX_USAGE        bad command line: unknown command or option, missing operand
  *   65 EX_DATAERR      the daemon refused the data: EBADARG, EPROTO, ETOOBIG, EVERSION,
  *                      EEXISTS, EIDREUSED, EUNKNOWNOP, ELIMIT, ECALENDAR; a bad
- *                      --public-key or key file; a bad --fields file
- *   66 EX_NOINPUT      ENOTFOUND: no such unit (or key); a --key FILE.pub or --fields FILE
- *                      that does not exist
+ *                      --public-key or key file; a bad --fields, matter or tasks file
+ *   66 EX_NOINPUT      ENOTFOUND: no such unit (or key); a --key FILE.pub, --fields FILE,
+ *                      matter or tasks file, or a document to attach, that does not exist
  *   69 EX_UNAVAILABLE  cannot reach the daemon: no reply after every attempt
  *   70 EX_SOFTWARE     EINTERNAL: the daemon failed internally (nothing was changed)
  *   71 EX_OSERR        a local failure (out of memory, ...)
@@ -201,6 +201,183 @@ static const struct command commands[] = {
 	 "ladders and automatic actions), and what happened: the action and its states\n"
 	 "and fields, the deadline of a state entered, an urge's level, an answer deemed.\n",
 	 "instance.history", false},
+	{"matter", "submit", cmd_matter_submit,
+	 "[--file FILE] [--resubmit ID] [--title T] [--talent-name N] [--category C] [--field F] "
+	 "[--employer E] [--support SPEC]... [--justification TEXT]",
+	 "submit a talent-support matter, or resubmit one returned for supplements\n"
+	 "\n"
+	 "  --file FILE           the matter as a YAML or JSON mapping ('-': standard input):\n"
+	 "                        title, talent {name, category, field, employer}, support\n"
+	 "                        [{kind, amount, description}], justification, documents\n"
+	 "                        [{name, checksum, size, attach}]; see below\n"
+	 "  --resubmit ID         resubmit matter ID (returned for supplements) instead of\n"
+	 "                        submitting a new one\n"
+	 "  --title T             the matter's title (up to 200 bytes)\n"
+	 "  --talent-name N       the talent's name\n"
+	 "  --category C          top, leading, high-level or other\n"
+	 "  --field F             the talent's field of work\n"
+	 "  --employer E          the talent's employer\n"
+	 "  --support KIND[:AMOUNT[:DESCRIPTION]]\n"
+	 "                        an item of support requested, 1-16 of them: KIND is\n"
+	 "                        research-funding, housing-subsidy, children-schooling,\n"
+	 "                        spouse-employment, medical-care, residence-registration or\n"
+	 "                        other; AMOUNT whole yuan (2000000 or 2,000,000); for\n"
+	 "                        example --support housing-subsidy:300000:'three years'\n"
+	 "  --justification TEXT  why the talent should be supported (up to 16000 bytes)\n"
+	 "\n"
+	 "Without --file, every option but --resubmit is needed. With it, the options win\n"
+	 "over the file's values (--support replaces its whole support list). In the file,\n"
+	 "plain whole numbers are integers and quoted values strings. A document is\n"
+	 "referred to by name and checksum (\"sha256:\" and the 64 hex digits sha256sum\n"
+	 "prints), and may be attached: 'attach: PATH' (relative to the file; at most\n"
+	 "64 KiB) is read and sent with the matter, with its size.\n"
+	 "\n"
+	 "Prints the matter's id and the matter, as 'docket matter show' does.\n",
+	 "matter.submit", false},
+	{"matter", "withdraw", cmd_matter_withdraw, "ID --reason TEXT",
+	 "withdraw your matter, until the meeting decides it\n"
+	 "\n"
+	 "  ID             the matter id, for example M-2026-0001\n"
+	 "  --reason TEXT  why, for the record\n",
+	 "matter.withdraw", false},
+	{"matter", "accept", cmd_matter_accept, "ID [--note TEXT]",
+	 "accept a submitted matter for review (the office)\n"
+	 "\n"
+	 "  --note TEXT    a note for the record\n",
+	 "matter.accept", false},
+	{"matter", "return", cmd_matter_return, "ID --reason TEXT",
+	 "return a matter to its submitter for supplements (the office)\n"
+	 "\n"
+	 "  --reason TEXT  what to supplement; the submitter resubmits with\n"
+	 "                 'docket matter submit --resubmit ID'\n",
+	 "matter.return", false},
+	{"matter", "reject", cmd_matter_reject, "ID --reason TEXT",
+	 "reject a matter (the office)\n"
+	 "\n"
+	 "  --reason TEXT  why, for the record and the submitter\n",
+	 "matter.reject", false},
+	{"matter", "consult", cmd_matter_consult, "ID UNIT...",
+	 "ask the member units concerned for their opinions on a matter under review\n"
+	 "\n"
+	 "  UNIT...        the unit ids, as separate arguments or separated by commas\n"
+	 "\n"
+	 "Each unit is asked by a deadline; one that does not answer is deemed to have no\n"
+	 "objection. Prints the matter's state and the opinions asked.\n",
+	 "matter.consult", false},
+	{"matter", "consult-add", cmd_matter_consult_add, "ID UNIT... --reason TEXT",
+	 "ask more units for their opinions during the consultation\n"
+	 "\n"
+	 "  UNIT...        the unit ids, as separate arguments or separated by commas\n"
+	 "  --reason TEXT  why they are asked too\n",
+	 "matter.consult_add", false},
+	{"matter", "consult-remove", cmd_matter_consult_remove, "ID UNIT... --reason TEXT",
+	 "stop asking units for their opinions during the consultation\n"
+	 "\n"
+	 "  UNIT...        the unit ids, as separate arguments or separated by commas\n"
+	 "  --reason TEXT  why they are no longer asked\n",
+	 "matter.consult_remove", false},
+	{"matter", "opinion", cmd_matter_opinion,
+	 "ID (agree | agree-with-conditions | disagree) [--comment TEXT]",
+	 "give your unit's opinion on a matter it was consulted on\n"
+	 "\n"
+	 "  --comment TEXT   your comment, or the conditions of an agreement with conditions\n",
+	 "matter.opinion", false},
+	{"matter", "propose", cmd_matter_propose, "ID --summary TEXT --proposal TEXT",
+	 "write the summary of the opinions and the proposal, and put the matter forward\n"
+	 "\n"
+	 "  --summary TEXT   the summary of the units' opinions\n"
+	 "  --proposal TEXT  the office's proposal to the leading group\n"
+	 "\n"
+	 "The matter then waits for a meeting: 'docket meeting agenda MEETING --add ID'.\n",
+	 "matter.propose", false},
+	{"matter", "list", cmd_matter_list,
+	 "[--state S] [--unit U] [--meeting M] [--from DATE] [--to DATE] [--after ID] [--limit N] "
+	 "[--all]",
+	 "list matters in id order, one page, or all of them with --all\n"
+	 "\n"
+	 "  --state S      only matters in state S (submitted, review, consultation, pool, ...)\n"
+	 "  --unit U       only matters unit U takes part in (a member unit sees its own)\n"
+	 "  --meeting M    only matters on the agenda of meeting M\n"
+	 "  --from DATE    only matters submitted on or after DATE (YYYY-MM-DD)\n"
+	 "  --to DATE      only matters submitted on or before DATE\n"
+	 "  --after ID     start after this matter id\n"
+	 "  --limit N      at most N matters a page (1-1000)\n"
+	 "  --all          follow the pages to the end; without it, when more may follow,\n"
+	 "                 a hint with the next --after goes to standard error\n",
+	 "matter.list", false},
+	{"matter", "show", cmd_matter_show, "ID",
+	 "show one matter in full: talent, support, opinions, decisions, tasks\n"
+	 "\n"
+	 "Prints the header (state, deadline and status, submitter), the talent, the\n"
+	 "support requested, the justification, the documents, the units' opinions, the\n"
+	 "summary and proposal, the meetings' decisions, the tasks, and what you may do.\n"
+	 "\n"
+	 "The status is green (on time), yellow (due soon), red (overdue) or done. An\n"
+	 "opinion marked 'deemed' was not given by its deadline: the unit is taken to have\n"
+	 "no objection.\n",
+	 "matter.show", false},
+	{"matter", "history", cmd_matter_history, "ID [--after SEQ] [--limit N] [--all]",
+	 "show the timeline of a matter, one event a line\n"
+	 "\n"
+	 "  --after SEQ    start after this event seq\n"
+	 "  --limit N      at most N events a page (1-1000)\n"
+	 "  --all          follow the pages to the end; without it, when more may follow,\n"
+	 "                 a hint with the next --after goes to standard error\n"
+	 "\n"
+	 "The lines of 'docket instance history': seq, local time, kind, the unit that\n"
+	 "acted ('docketd' for deadlines), and what happened.\n",
+	 "matter.history", false},
+	{"meeting", "create", cmd_meeting_create, "--date DATE --title TITLE",
+	 "plan a leading-group meeting\n"
+	 "\n"
+	 "  --date DATE    the day of the meeting, YYYY-MM-DD\n"
+	 "  --title TITLE  for example \"Leading group meeting No. 45\"\n",
+	 "meeting.create", false},
+	{"meeting", "agenda", cmd_meeting_agenda,
+	 "ID [--add MATTER]... [--remove MATTER]... [--reason TEXT]",
+	 "put proposed matters on a meeting's agenda, or take them off it\n"
+	 "\n"
+	 "  --add MATTER     a matter to put on the agenda (proposed, waiting for a meeting)\n"
+	 "  --remove MATTER  a matter to take off it (not yet decided)\n"
+	 "  --reason TEXT    why matters are taken off, for the record\n"
+	 "\n"
+	 "Repeat --add and --remove, or separate matter ids by commas.\n",
+	 "meeting.agenda", false},
+	{"meeting", "hold", cmd_meeting_hold, "ID",
+	 "open a meeting: from now its decisions may be recorded\n", "meeting.hold", false},
+	{"meeting", "decide", cmd_meeting_decide,
+	 "ID MATTER DECISION --minutes REF [--conditions TEXT] [--reason TEXT] [--task SPEC]... "
+	 "[--tasks-file FILE]",
+	 "record the meeting's decision on a matter of its agenda\n"
+	 "\n"
+	 "  ID                 the meeting, held ('docket meeting hold')\n"
+	 "  MATTER             a matter on its agenda\n"
+	 "  DECISION           approved, approved-with-conditions, rejected or deferred\n"
+	 "  --minutes REF      the reference of the minutes that record it\n"
+	 "  --conditions TEXT  the conditions of an approval with conditions (needed then)\n"
+	 "  --reason TEXT      the reason for a rejection (needed then) or a deferral\n"
+	 "  --task \"TITLE|LEAD|DUE[|COOP1,COOP2[|ITEM]]\"\n"
+	 "                     a task an approval creates (an approval needs one at least):\n"
+	 "                     LEAD the unit that leads it, DUE its deadline YYYY-MM-DD,\n"
+	 "                     COOP the cooperating units, ITEM the number of the support\n"
+	 "                     item it implements as 'docket matter show' lists them (from 1)\n"
+	 "  --tasks-file FILE  the tasks as a YAML or JSON list ('-': standard input) of\n"
+	 "                     {title, lead, due, cooperating: [units], item, description};\n"
+	 "                     there item counts from 0, as on the wire. --task adds to them\n"
+	 "\n"
+	 "A deferred matter goes back to wait for another meeting. Prints the decision and\n"
+	 "the ids of the tasks created.\n",
+	 "meeting.decide", false},
+	{"meeting", "show", cmd_meeting_show, "ID",
+	 "show a meeting: its date and state, its agenda and the decisions recorded\n",
+	 "meeting.show", false},
+	{"meeting", "list", cmd_meeting_list, "[--after ID] [--limit N] [--all]",
+	 "list the meetings in id order, one page, or all of them with --all\n"
+	 "\n"
+	 "  --after ID     start after this meeting id\n"
+	 "  --limit N      at most N meetings a page (1-1000)\n"
+	 "  --all          follow the pages to the end\n",
+	 "meeting.list", false},
 	{"clock", "set", cmd_clock_set, "(TIME | --advance DURATION)",
 	 "move the test clock of a docketd started with test_clock, and fire what fell due\n"
 	 "\n"
@@ -353,7 +530,8 @@ static void print_main_help(void)
 	printf("Usage: docket [OPTIONS] COMMAND [ARGS...]\n"
 	       "\n"
 	       "docket talks to docketd, the coordination daemon of a leading group: units,\n"
-	       "their keys, workflows and their instances, and the event log.\n"
+	       "their keys, workflows and their instances, talent-support matters, the\n"
+	       "meetings that decide them, and the event log.\n"
 	       "\n"
 	       "Commands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
@@ -939,8 +1117,7 @@ char *cli_time(const msgpack_object *o)
 	return safe_copy(buf, strlen(buf));
 }
 
-/* Columns a string takes on a terminal. */
-static size_t display_width(const char *s)
+size_t cli_display_width(const char *s)
 {
 	mbstate_t st;
 	size_t w = 0, n = strlen(s);
@@ -1025,7 +1202,7 @@ void table_print(const struct table *t, FILE *f, const char *indent)
 		abort();
 	for (size_t r = 0; r < t->nrows; r++) {
 		for (size_t c = 0; c < t->ncols; c++) {
-			size_t k = display_width(t->cells[r * t->ncols + c]);
+			size_t k = cli_display_width(t->cells[r * t->ncols + c]);
 
 			if (k > w[c])
 				w[c] = k;
@@ -1043,7 +1220,7 @@ void table_print(const struct table *t, FILE *f, const char *indent)
 
 			fputs(s, f);
 			if (c + 1 < last) {
-				for (size_t k = display_width(s); k < w[c] + 2; k++)
+				for (size_t k = cli_display_width(s); k < w[c] + 2; k++)
 					fputc(' ', f);
 			}
 		}

@@ -57,6 +57,8 @@ enum docket_role {
 #define DOCKET_R(id) (1u << DOCKET_ROLE_##id)
 #define DOCKET_R_ANY 0xffu
 #define DOCKET_R_OFFICE DOCKET_R(OFFICE)
+#define DOCKET_R_DECIDE (DOCKET_R(OFFICE) | DOCKET_R(LEADER))
+#define DOCKET_R_MATTER (DOCKET_R(OFFICE) | DOCKET_R(MEMBER))
 
 /*
  * Error codes: X(number, ident, wire name, default message)
@@ -144,7 +146,45 @@ enum docket_error {
 	X("instance.history", instance_history, DOCKET_OP_READ, DOCKET_R_ANY,             \
 	  "the events of one instance, in order, paged")                                 \
 	X("clock.set", clock_set, DOCKET_OP_WRITE, DOCKET_R_OFFICE,                       \
-	  "move the test clock forward and fire what fell due (only with test_clock)")
+	  "move the test clock forward and fire what fell due (only with test_clock)")     \
+	X("matter.submit", matter_submit, DOCKET_OP_WRITE, DOCKET_R_MATTER,               \
+	  "submit a talent-support matter (or resubmit one returned for supplements)")   \
+	X("matter.withdraw", matter_withdraw, DOCKET_OP_WRITE, DOCKET_R_MATTER,           \
+	  "the submitter withdraws its matter, with a reason, until a decision")         \
+	X("matter.accept", matter_accept, DOCKET_OP_WRITE, DOCKET_R_OFFICE,               \
+	  "the office accepts a submitted matter for review")                            \
+	X("matter.return", matter_return, DOCKET_OP_WRITE, DOCKET_R_OFFICE,               \
+	  "the office returns a matter to its submitter for supplements, with a reason") \
+	X("matter.reject", matter_reject, DOCKET_OP_WRITE, DOCKET_R_OFFICE,               \
+	  "the office rejects a matter, with a reason")                                  \
+	X("matter.consult", matter_consult, DOCKET_OP_WRITE, DOCKET_R_OFFICE,             \
+	  "the office asks the member units concerned for their opinions")               \
+	X("matter.consult_add", matter_consult_add, DOCKET_OP_WRITE, DOCKET_R_OFFICE,     \
+	  "the office asks more units during the consultation, with a reason")           \
+	X("matter.consult_remove", matter_consult_remove, DOCKET_OP_WRITE, DOCKET_R_OFFICE, \
+	  "the office stops asking units during the consultation, with a reason")        \
+	X("matter.opinion", matter_opinion, DOCKET_OP_WRITE, DOCKET_R_ANY,                \
+	  "a unit consulted gives its opinion: agree, agree_with_conditions or disagree") \
+	X("matter.propose", matter_propose, DOCKET_OP_WRITE, DOCKET_R_OFFICE,             \
+	  "the office writes its summary and proposal and puts the matter forward")      \
+	X("matter.list", matter_list, DOCKET_OP_READ, DOCKET_R_ANY,                       \
+	  "matters by state, unit, meeting and date, in id order, paged")                \
+	X("matter.show", matter_show, DOCKET_OP_READ, DOCKET_R_ANY,                       \
+	  "one matter in full: details, opinions, decision and tasks")                   \
+	X("matter.history", matter_history, DOCKET_OP_READ, DOCKET_R_ANY,                 \
+	  "the timeline of one matter")                                                  \
+	X("meeting.create", meeting_create, DOCKET_OP_WRITE, DOCKET_R_OFFICE,             \
+	  "plan a leading-group meeting with a date and a title")                        \
+	X("meeting.agenda", meeting_agenda, DOCKET_OP_WRITE, DOCKET_R_OFFICE,             \
+	  "add proposed matters to a meeting's agenda, or take them off")                \
+	X("meeting.hold", meeting_hold, DOCKET_OP_WRITE, DOCKET_R_DECIDE,                 \
+	  "open a meeting: decisions on its agenda may be recorded")                     \
+	X("meeting.decide", meeting_decide, DOCKET_OP_WRITE, DOCKET_R_DECIDE,             \
+	  "record the decision on a matter of the agenda; an approval creates its tasks") \
+	X("meeting.show", meeting_show, DOCKET_OP_READ, DOCKET_R_ANY,                     \
+	  "one meeting with its agenda and decisions")                                   \
+	X("meeting.list", meeting_list, DOCKET_OP_READ, DOCKET_R_ANY,                     \
+	  "meetings in id order, paged")
 
 /*
  * Event kinds: X(ident, wire name, description). The PUB topic of an event is

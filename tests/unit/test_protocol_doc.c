@@ -67,13 +67,25 @@ static int count_rows(const char *text, const char *prefix)
 	return n;
 }
 
+/* The roles column: "any", or the role names in table order ("office, leader"). */
 static const char *roles_text(unsigned roles)
 {
+	static const char *const names[] = {
+#define X(id, name, desc) name,
+		DOCKET_ROLES(X)
+#undef X
+	};
+	static char buf[128];
+	size_t len = 0;
+
 	if (roles == DOCKET_R_ANY)
 		return "any";
-	if (roles == DOCKET_R_OFFICE)
-		return "office";
-	return NULL;
+	buf[0] = '\0';
+	for (unsigned k = 0; k < _DOCKET_ROLE_MAX; k++)
+		if (roles & (1u << k))
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s",
+						len ? ", " : "", names[k]);
+	return len ? buf : NULL;
 }
 
 static void every_op_is_documented_with_kind_and_roles(void **state)
