@@ -580,7 +580,7 @@ static int fire_one(struct daemon *d, struct store_txn *txn, int64_t due, const 
 	struct eng_effects fx = {0};
 	const struct wf_def *def;
 	struct eng_instance *i;
-	int64_t indexed;
+	int64_t indexed = 0;
 	int r;
 
 	r = inst_load(d, txn, id, strlen(id), &def, &i, &indexed, &err);
@@ -627,7 +627,7 @@ int inst_run_due(struct daemon *d, struct store_txn *txn, int64_t now, size_t ma
 {
 	char id[ENG_ID_MAX + 1];
 	size_t fired = 0;
-	int64_t due;
+	int64_t due = 0;
 	int r;
 
 	if (ret_more)
@@ -658,7 +658,7 @@ int inst_recompute_all(struct daemon *d, struct store_txn *txn, int64_t now)
 		struct eng_effects fx = {0};
 		const struct wf_def *def;
 		struct eng_instance *i;
-		int64_t indexed;
+		int64_t indexed = 0;
 
 		/* Next id after the last one done (the cursor ends with each write). */
 		r = store_cursor_open(txn, STORE_DB_INSTANCES, &c);

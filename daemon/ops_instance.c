@@ -282,7 +282,7 @@ int ops_act(struct request *r, const char *id, size_t id_len, const char *action
 	struct eng_effects fx = {0};
 	struct eng_instance *i;
 	const struct wf_def *def;
-	int64_t due;
+	int64_t due = 0;
 	int q;
 
 	q = inst_load(r->d, r->txn, id, id_len, &def, &i, &due, r->err);

@@ -590,7 +590,7 @@ static void print_state(const msgpack_object *st)
 static char *field_limits(const msgpack_object *f)
 {
 	const msgpack_object *type = get(f, "type");
-	int64_t min, max;
+	int64_t min = 0, max = 0;
 	bool has_min = cli_get_i64(get(f, "min"), &min), has_max = cli_get_i64(get(f, "max"), &max);
 	const char *unit = cli_str_is(type, "text")    ? " bytes"
 			   : cli_str_is(type, "units") ? " units"
