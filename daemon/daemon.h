@@ -66,6 +66,7 @@ struct daemon {
 	struct calendar *calendar; /* the group's working-day calendar */
 	struct registry registry;  /* workflow definitions */
 	sd_event_source *deadline_src; /* CLOCK_REALTIME timer armed for the earliest deadline */
+	bool deadlines_changed; /* the deadline index was written since the timer was armed */
 	bool test_clock;     /* "now" is test_now_ms, moved only by clock.set (config test_clock) */
 	int64_t test_now_ms;
 	int64_t test_now_pending; /* clock.set in the open batch: test_now_ms once it commits */

@@ -102,14 +102,6 @@ static void possible_text(const struct wf_def *d, int state, char *buf, size_t s
 		snprintf(buf, size, "none (state '%s' is the end)", st->name);
 }
 
-static bool str_is(const msgpack_object *o, const char *s)
-{
-	size_t n = strlen(s);
-
-	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
-	       memcmp(o->via.str.ptr, s, n) == 0;
-}
-
 /* Copy the str o (a checked slug) into a unit buffer. */
 static void unit_copy(char dst[ENG_UNIT_MAX + 1], const msgpack_object *o)
 {
@@ -483,7 +475,7 @@ static const msgpack_object *field_value(const msgpack_object *fields, const cha
 	if (!fields)
 		return NULL;
 	for (uint32_t k = 0; k < fields->via.map.size; k++) {
-		if (str_is(&fields->via.map.ptr[k].key, name))
+		if (wire_str_is(&fields->via.map.ptr[k].key, name))
 			return &fields->via.map.ptr[k].val;
 	}
 	return NULL;
@@ -802,7 +794,7 @@ static int check_value(struct ctx *c, const struct wf_action *a, const struct wf
 	case WF_FIELD_CHOICE:
 		list[0] = '\0';
 		for (size_t k = 0; k < f->nchoices; k++) {
-			if (str_is(v, f->choices[k]))
+			if (wire_str_is(v, f->choices[k]))
 				return 0;
 			list_add(list, sizeof(list), f->choices[k]);
 		}
@@ -903,7 +895,7 @@ static int check_fields(struct ctx *c, const struct wf_action *a, const msgpack_
 			return wire_error_set(c->err, DOCKET_EBADARG,
 					      "the fields of action '%s' must be named by strings",
 					      a->name);
-		for (j = 0; j < a->nfields && !str_is(key, a->fields[j].name); j++)
+		for (j = 0; j < a->nfields && !wire_str_is(key, a->fields[j].name); j++)
 			;
 		if (j == a->nfields) {
 			list[0] = '\0';

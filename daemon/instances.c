@@ -239,14 +239,6 @@ static bool effect_is_broad(enum eng_effect_kind k)
 	}
 }
 
-static void pack_time_or_nil(msgpack_packer *pk, int64_t ms)
-{
-	if (ms > 0)
-		msgpack_pack_int64(pk, ms);
-	else
-		msgpack_pack_nil(pk);
-}
-
 static const char *level_name(enum wf_urge_level l)
 {
 	return l == WF_LEVEL_REMINDER ? "reminder" : l == WF_LEVEL_SERIOUS ? "serious" : "urge";
@@ -307,7 +299,7 @@ static void pack_effect_data(msgpack_packer *pk, msgpack_sbuffer *sb, const stru
 		break;
 	case ENG_FX_STATE_ENTERED:
 		wire_pack_cstr(pk, "deadline");
-		pack_time_or_nil(pk, entered_deadline);
+		wire_pack_time(pk, entered_deadline);
 		break;
 	case ENG_FX_URGE:
 		wire_pack_cstr(pk, "level");
@@ -335,9 +327,9 @@ static void pack_effect_data(msgpack_packer *pk, msgpack_sbuffer *sb, const stru
 		break;
 	case ENG_FX_RECOMPUTED:
 		wire_pack_cstr(pk, "old");
-		pack_time_or_nil(pk, e->old_ms);
+		wire_pack_time(pk, e->old_ms);
 		wire_pack_cstr(pk, "new");
-		pack_time_or_nil(pk, e->new_ms);
+		wire_pack_time(pk, e->new_ms);
 		wire_pack_cstr(pk, "unit");
 		if (e->nunits > 0)
 			wire_pack_cstr(pk, e->units[0]);
@@ -359,7 +351,7 @@ static void pack_effect_data(msgpack_packer *pk, msgpack_sbuffer *sb, const stru
 	case ENG_FX_OVERDUE:
 	case ENG_FX_DUE_SOON:
 		wire_pack_cstr(pk, "deadline");
-		pack_time_or_nil(pk, i->deadline_ms);
+		wire_pack_time(pk, i->deadline_ms);
 		break;
 	default:
 		break;
@@ -478,26 +470,32 @@ int inst_save(struct daemon *d, struct store_txn *txn, const struct wf_def *def,
 	if (r < 0)
 		return r;
 
-	if (!is_new && old_due != due && old_due > 0) {
-		r = deadline_key(&k, old_due, i->id);
-		if (r == 0)
-			r = store_del(txn, STORE_DB_DEADLINES, k.buf, k.len);
-		if (r < 0 && r != -ENOENT)
-			return r;
+	/* The index entry moves with the next due point (a new one has none yet). */
+	if (old_due != due) {
+		d->deadlines_changed = true;
+		if (old_due > 0) {
+			r = deadline_key(&k, old_due, i->id);
+			if (r == 0)
+				r = store_del(txn, STORE_DB_DEADLINES, k.buf, k.len);
+			if (r < 0 && r != -ENOENT)
+				return r;
+		}
+		if (due > 0) {
+			r = deadline_key(&k, due, i->id);
+			if (r == 0)
+				r = store_put(txn, STORE_DB_DEADLINES, k.buf, k.len, "", 0, 0);
+			if (r < 0)
+				return r;
+		}
 	}
-	if (due > 0 && (is_new || old_due != due)) {
-		r = deadline_key(&k, due, i->id);
-		if (r == 0)
-			r = store_put(txn, STORE_DB_DEADLINES, k.buf, k.len, "", 0, 0);
-		if (r < 0)
-			return r;
-	}
+	/* Most saves add no unit: an entry already there is left untouched
+	 * (NOOVERWRITE writes no page for it). */
 	for (size_t u = 0; u < i->nrelations; u++) {
 		const char *unit = i->relations[u].unit;
 
-		key_add_str(key_add_str(key_init(&k), unit, strlen(unit)), i->id, strlen(i->id));
-		r = store_put(txn, STORE_DB_INSTANCE_UNITS, k.buf, k.len, "", 0, 0);
-		if (r < 0)
+		key_add_bytes(key_add_str(key_init(&k), unit, strlen(unit)), i->id, strlen(i->id));
+		r = store_put(txn, STORE_DB_INSTANCE_UNITS, k.buf, k.len, "", 0, STORE_NOOVERWRITE);
+		if (r < 0 && r != -EEXIST)
 			return r;
 	}
 	return fx ? inst_events(d, txn, def, i, fx, now) : 0;
@@ -584,14 +582,18 @@ static int fire_one(struct daemon *d, struct store_txn *txn, int64_t due, const 
 	int r;
 
 	r = inst_load(d, txn, id, strlen(id), &def, &i, &indexed, &err);
-	if (r == -DOCKET_ENOTFOUND || (r == 0 && indexed != due)) {
-		/* A stale entry: the instance moved on in the same index update. */
+	/* The store failed: nothing is dropped, the whole run is tried again. */
+	if (r < 0 && err.code != DOCKET_ENOTFOUND && r != -EBADMSG && r != -ENOENT)
+		return r;
+	/* A stale entry (the instance is gone or moved on), or one that can
+	 * never fire (a record or a definition that cannot be read). */
+	if (r < 0 || indexed != due) {
 		if (r == 0)
 			eng_instance_free(i);
-		return drop_due(txn, due, id, "stale index entry");
+		return drop_due(txn, due, id,
+				r < 0 && err.code != DOCKET_ENOTFOUND ? err.message
+								       : "stale index entry");
 	}
-	if (r < 0)
-		return drop_due(txn, due, id, err.message);
 	for (;;) {
 		r = eng_due(def, d->calendar, i, due, &fx, &err);
 		if (r < 0) {
@@ -609,7 +611,7 @@ static int fire_one(struct daemon *d, struct store_txn *txn, int64_t due, const 
 		if (indexed == 0 || indexed > due)
 			break;
 	}
-	if (r >= 0 && fx.n == 0) {
+	if (r >= 0) {
 		int64_t next = eng_next_due(def, d->calendar, i);
 
 		if (next > 0 && next <= due)
@@ -701,6 +703,17 @@ int inst_recompute_all(struct daemon *d, struct store_txn *txn, int64_t now)
 	}
 }
 
+const msgpack_object *inst_value(const struct eng_instance *i, msgpack_unpacked *u,
+				 const char *name)
+{
+	size_t off = 0;
+
+	if (u->data.type != MSGPACK_OBJECT_MAP &&
+	    msgpack_unpack_next(u, i->values, i->values_len, &off) != MSGPACK_UNPACK_SUCCESS)
+		return NULL;
+	return docket_map_get(&u->data, name);
+}
+
 /* ---- the client's view ---- */
 
 bool inst_may_read(const struct eng_instance *i, const char *unit, enum docket_role role)
@@ -713,7 +726,7 @@ bool inst_may_read(const struct eng_instance *i, const char *unit, enum docket_r
 	return false;
 }
 
-static void pack_duration_or_nil(msgpack_packer *pk, bool has, const struct wf_duration *du)
+void inst_pack_duration(msgpack_packer *pk, bool has, const struct wf_duration *du)
 {
 	char buf[24];
 
@@ -747,22 +760,19 @@ void inst_pack_view(const struct wf_def *def, const struct eng_instance *i, cons
 	wire_pack_cstr(pk, "state_title");
 	wire_pack_cstr(pk, st->title);
 	wire_pack_cstr(pk, "terminal");
-	if (st->terminal)
-		msgpack_pack_true(pk);
-	else
-		msgpack_pack_false(pk);
+	wire_pack_bool(pk, st->terminal);
 	wire_pack_cstr(pk, "created");
 	msgpack_pack_int64(pk, i->created_ms);
 	wire_pack_cstr(pk, "entered");
 	msgpack_pack_int64(pk, i->entered_ms);
 	wire_pack_cstr(pk, "deadline");
-	pack_time_or_nil(pk, i->deadline_ms);
+	wire_pack_time(pk, i->deadline_ms);
 	wire_pack_cstr(pk, "due_soon");
-	pack_time_or_nil(pk, i->due_soon_ms);
+	wire_pack_time(pk, i->due_soon_ms);
 	wire_pack_cstr(pk, "status");
 	wire_pack_cstr(pk, eng_status_name(eng_status(def, i, now)));
 	wire_pack_cstr(pk, "state_deadline");
-	pack_duration_or_nil(pk, st->has_deadline, &st->deadline);
+	inst_pack_duration(pk, st->has_deadline, &st->deadline);
 	wire_pack_cstr(pk, "starter");
 	wire_pack_cstr(pk, i->starter);
 
@@ -800,25 +810,19 @@ void inst_pack_view(const struct wf_def *def, const struct eng_instance *i, cons
 		wire_pack_cstr(pk, "asked");
 		msgpack_pack_int64(pk, e->asked_ms);
 		wire_pack_cstr(pk, "deadline");
-		pack_time_or_nil(pk, e->deadline_ms);
+		wire_pack_time(pk, e->deadline_ms);
 		wire_pack_cstr(pk, "answer");
-		if (e->answer)
-			wire_pack_cstr(pk, e->answer);
-		else
-			msgpack_pack_nil(pk);
+		wire_pack_cstr_opt(pk, e->answer);
 		wire_pack_cstr(pk, "comment");
-		if (e->comment)
-			wire_pack_cstr(pk, e->comment);
-		else
-			msgpack_pack_nil(pk);
+		wire_pack_cstr_opt(pk, e->comment);
 		wire_pack_cstr(pk, "answered");
-		pack_time_or_nil(pk, e->answered_ms);
+		wire_pack_time(pk, e->answered_ms);
 		wire_pack_cstr(pk, "deemed");
-		e->deemed ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+		wire_pack_bool(pk, e->deemed);
 		wire_pack_cstr(pk, "escalated");
-		e->escalated ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+		wire_pack_bool(pk, e->escalated);
 		wire_pack_cstr(pk, "removed");
-		e->removed ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+		wire_pack_bool(pk, e->removed);
 	}
 
 	wire_pack_cstr(pk, "fields");

@@ -73,6 +73,17 @@ int inst_recompute_all(struct daemon *d, struct store_txn *txn, int64_t now);
 /* May unit (role) read i: every role but member; a member holding a relation. */
 bool inst_may_read(const struct eng_instance *i, const char *unit, enum docket_role role);
 
+/*
+ * The value of field name in i's values, or NULL. u must be initialised
+ * (msgpack_unpacked_init) and is filled on the first call; later calls with
+ * the same u reuse it. The caller destroys u.
+ */
+const msgpack_object *inst_value(const struct eng_instance *i, msgpack_unpacked *u,
+				 const char *name);
+
+/* Pack a duration as "5 workdays", or nil when has is false. */
+void inst_pack_duration(msgpack_packer *pk, bool has, const struct wf_duration *du);
+
 /* Pack the client's view of i (docs/PROTOCOL.md, "Instance record"). */
 void inst_pack_view(const struct wf_def *def, const struct eng_instance *i, const char *unit,
 		    enum docket_role role, int64_t now, msgpack_packer *pk);

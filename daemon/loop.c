@@ -202,6 +202,7 @@ static void loop_arm_deadline(struct daemon *d)
 
 	if (!d->deadline_src)
 		return;
+	d->deadlines_changed = false;
 	/* While storage is full nothing can fire; maintenance re-arms later. */
 	r = d->storage_full ? 0 : inst_next_deadline(d, NULL, &next);
 	if (r < 0 || next <= 0 || d->test_clock) {
@@ -289,7 +290,9 @@ static void loop_pump(struct loop *l)
 		loop_close_frames(l, n);
 		if (d->key_revoked)
 			loop_rebind_events(d);
-		loop_arm_deadline(d);
+		/* Most batches leave the deadline index alone: no read then. */
+		if (d->deadlines_changed)
+			loop_arm_deadline(d);
 	}
 
 	/* Edge-triggered: serve what is still pending on the next iteration. */

@@ -12,6 +12,11 @@
 #include "engine.h"
 #include "request.h"
 
+/* The shipped workflows the domain ops run on (workflows/<name>.yaml). */
+#define MATTER_WORKFLOW "talent-support"
+#define MEETING_WORKFLOW "meeting"
+#define TASK_WORKFLOW "task"
+
 /*
  * Start an instance of the current definition named workflow by the
  * request's unit, firing action (NULL: none) with fields at once. On
@@ -24,23 +29,62 @@ int ops_start(struct request *r, const char *workflow, const char *action,
 
 /*
  * Fire action with fields on instance id (id_len bytes) as the request's
- * unit, after applying what fell due. Consequences follow in the same
- * transaction (the last task of an approved matter closed closes the
- * matter). On success returns 0 with *ret_def and *ret_i (may be NULL when
- * not wanted; the caller frees *ret_i). A unit that may not read the
- * instance gets ENOTFOUND, as for an id that does not exist.
+ * unit, after applying what fell due. workflow names the workflow the
+ * instance must be of (another one: ENOTFOUND); NULL stands for the generic
+ * instance ops, which any workflow but those kept by their own ops (matters,
+ * meetings: EFORBIDDEN) may use. Consequences follow in the same
+ * transaction (matter_task_ended). On success returns 0 with *ret_def and
+ * *ret_i (ret_i may be NULL when not wanted; the caller frees *ret_i). A
+ * unit that may not read the instance gets ENOTFOUND, as for an id that
+ * does not exist. Nothing is checked after the action fires.
  */
-int ops_act(struct request *r, const char *id, size_t id_len, const char *action,
-	    const msgpack_object *fields, const struct wf_def **ret_def,
+int ops_act(struct request *r, const char *id, size_t id_len, const char *workflow,
+	    const char *action, const msgpack_object *fields, const struct wf_def **ret_def,
 	    struct eng_instance **ret_i);
 
 /* As ops_act, with the fields taken from the request's args without "id". */
-int ops_act_args(struct request *r, const char *action, const struct wf_def **ret_def,
-		 struct eng_instance **ret_i);
+int ops_act_args(struct request *r, const char *workflow, const char *action,
+		 const struct wf_def **ret_def, struct eng_instance **ret_i);
 
-/* Load instance id (a msgpack str) for reading: ENOTFOUND when the caller may not read it. */
-int ops_load_readable(struct request *r, const msgpack_object *id, const struct wf_def **def,
-		      struct eng_instance **i);
+/*
+ * A task reached a terminal state (ops_act calls this): when it is one of
+ * the tasks of a matter being implemented and every one of them has ended,
+ * the matter is closed by the same unit in the same transaction
+ * (ops_matter.c).
+ */
+int matter_task_ended(struct request *r, const struct eng_instance *task);
+
+/*
+ * Load instance id (a msgpack str) for reading: ENOTFOUND when the caller
+ * may not read it, or when workflow (NULL: any) is given and it is of
+ * another workflow.
+ */
+int ops_load_readable(struct request *r, const msgpack_object *id, const char *workflow,
+		      const struct wf_def **def, struct eng_instance **i);
+
+/*
+ * What one page of a list does with an instance the caller may read and
+ * that passes the unit filter: pack it into pk and return true when it
+ * belongs on the page, or return false (nothing packed).
+ */
+typedef bool (*ops_list_fn)(struct request *r, const struct wf_def *def,
+			    const struct eng_instance *i, msgpack_packer *pk, void *ctx);
+
+struct ops_list_args {
+	const char *key;             /* the result's key: "instances", "matters"... */
+	const msgpack_object *unit;  /* instances the unit has a part in, or NULL */
+	const char *prefix;          /* ids that begin with it ("" for all) */
+	const msgpack_object *after; /* ids after this one (exclusive), or NULL */
+	const msgpack_object *limit; /* entries per page (0 or NULL: 100) */
+};
+
+/*
+ * One page of a list, in id order: {key: [entries], "next": id | nil}.
+ * Looks at up to INST_SCAN_MAX instances; "next" is where the next page
+ * begins when there may be more. A member unit lists only what it has a
+ * part in (EFORBIDDEN when it names another unit).
+ */
+int ops_list(struct request *r, const struct ops_list_args *a, ops_list_fn fn, void *ctx);
 
 /* Copy a msgpack str into buf (truncating to size - 1 bytes). */
 void ops_copy_str(char *buf, size_t size, const msgpack_object *o);
@@ -48,7 +92,11 @@ void ops_copy_str(char *buf, size_t size, const msgpack_object *o);
 /* A store failure as the request's error (EINTERNAL unless one is set); returns q. */
 int ops_store_failed(struct request *r, int q);
 
-/* Pack the instance history page of id into r->pk ({"events", "next"}). */
-int ops_history(struct request *r, const char *id, uint64_t after, uint64_t limit);
+/*
+ * The request {"id", "after"?, "limit"?}: one page of the events of an
+ * instance the caller may read (of workflow, unless NULL), packed as
+ * {"events", "next"}.
+ */
+int ops_history(struct request *r, const char *workflow);
 
 #endif

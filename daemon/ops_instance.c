@@ -163,8 +163,8 @@ int ops_start(struct request *r, const char *workflow, const char *action,
 static int generic_refused(struct request *r, const char *workflow)
 {
 	static const char *const own[][2] = {
-		{"talent-support", "matter.*"},
-		{"meeting", "meeting.*"},
+		{MATTER_WORKFLOW, "matter.*"},
+		{MEETING_WORKFLOW, "meeting.*"},
 	};
 
 	for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)
@@ -207,76 +207,37 @@ int op_instance_start(struct request *r)
 }
 
 /*
- * A task reached its end: when it was one of an approved matter's tasks
- * and every task of that matter has ended, the matter is closed, by the
- * same unit, in the same transaction.
+ * Load instance id for the caller. ENOTFOUND when the caller may not read
+ * it (the same answer as for an id that does not exist: a member unit does
+ * not learn what exists), or when workflow is given and the instance is of
+ * another workflow.
  */
-static int task_ended(struct request *r, const struct eng_instance *task)
+static int load_for(struct request *r, const char *id, size_t id_len, const char *workflow,
+		    const struct wf_def **def, struct eng_instance **i, int64_t *due)
 {
-	char matter[ENG_ID_MAX + 1] = "";
-	struct store_cursor *c;
-	struct store_slice k;
-	struct key start;
-	msgpack_unpacked u;
-	const msgpack_object *m;
-	size_t off = 0;
-	bool all = true;
-	size_t seen = 0;
-	int q;
+	int q = inst_load(r->d, r->txn, id, id_len, def, i, due, r->err);
 
-	msgpack_unpacked_init(&u);
-	if (msgpack_unpack_next(&u, task->values, task->values_len, &off) ==
-		    MSGPACK_UNPACK_SUCCESS &&
-	    (m = docket_map_get(&u.data, "matter")) && m->type == MSGPACK_OBJECT_STR)
-		ops_copy_str(matter, sizeof(matter), m);
-	msgpack_unpacked_destroy(&u);
-	if (!matter[0])
-		return 0;
-
-	key_add_str(key_init(&start), matter, strlen(matter));
-	q = store_cursor_open(r->txn, STORE_DB_MATTER_TASKS, &c);
 	if (q < 0)
-		return ops_store_failed(r, q);
-	for (q = store_cursor_seek(c, start.buf, start.len, &k, NULL); q == 0 && all;
-	     q = store_cursor_next(c, &k, NULL)) {
-		struct wire_error err = {0};
-		const struct wf_def *def;
-		struct eng_instance *t;
-
-		if (k.len <= start.len || memcmp(k.data, start.buf, start.len) != 0)
-			break;
-		if (inst_load(r->d, r->txn, (const char *)k.data + start.len, k.len - start.len,
-			      &def, &t, NULL, &err) < 0)
-			continue;
-		all = def->states[t->state].terminal;
-		seen++;
-		eng_instance_free(t);
-	}
-	store_cursor_close(c);
-	if (q < 0 && q != -ENOENT)
-		return ops_store_failed(r, q);
-	/* Only the tasks of an approval close a matter being implemented; a
-	 * directive that merely names a matter does not. */
-	if (!all || seen == 0)
-		return 0;
-	{
-		struct wire_error err = {0};
-		const struct wf_def *mdef;
-		struct eng_instance *mi;
-		bool implementing;
-
-		if (inst_load(r->d, r->txn, matter, strlen(matter), &mdef, &mi, NULL, &err) < 0)
-			return 0;
-		implementing = strcmp(mdef->states[mi->state].name, "implementing") == 0;
-		eng_instance_free(mi);
-		if (!implementing)
-			return 0;
-	}
-	return ops_act(r, matter, strlen(matter), "close", NULL, NULL, NULL);
+		return q;
+	if (!inst_may_read(*i, r->unit, r->role))
+		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "no instance '%s': check the id",
+				   (*i)->id);
+	else if (workflow && strcmp((*def)->name, workflow) != 0)
+		q = wire_error_set(r->err, DOCKET_ENOTFOUND,
+				   "%s is not an instance of %s: check the id", (*i)->id, workflow);
+	if (q < 0)
+		*i = eng_instance_free(*i);
+	return q;
 }
 
-int ops_act(struct request *r, const char *id, size_t id_len, const char *action,
-	    const msgpack_object *fields, const struct wf_def **ret_def,
+int ops_load_readable(struct request *r, const msgpack_object *id, const char *workflow,
+		      const struct wf_def **def, struct eng_instance **i)
+{
+	return load_for(r, id->via.str.ptr, id->via.str.size, workflow, def, i, NULL);
+}
+
+int ops_act(struct request *r, const char *id, size_t id_len, const char *workflow,
+	    const char *action, const msgpack_object *fields, const struct wf_def **ret_def,
 	    struct eng_instance **ret_i)
 {
 	struct eng_effects fx = {0};
@@ -285,15 +246,15 @@ int ops_act(struct request *r, const char *id, size_t id_len, const char *action
 	int64_t due = 0;
 	int q;
 
-	q = inst_load(r->d, r->txn, id, id_len, &def, &i, &due, r->err);
+	q = load_for(r, id, id_len, workflow, &def, &i, &due);
 	if (q < 0)
 		return q;
-	if (!inst_may_read(i, r->unit, r->role)) {
-		/* As instance.show: a member unit does not learn what exists. */
-		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "no instance '%s': check the id",
-				   i->id);
-		eng_instance_free(i);
-		return q;
+	if (!workflow) {
+		q = generic_refused(r, def->name);
+		if (q < 0) {
+			eng_instance_free(i);
+			return q;
+		}
 	}
 	/* What fell due before now happens first: a unit deemed at its
 	 * deadline cannot answer after it. */
@@ -307,8 +268,8 @@ int ops_act(struct request *r, const char *id, size_t id_len, const char *action
 		q = save(r, def, i, due, false, &fx);
 	eng_effects_clear(&fx);
 	free(fx.v);
-	if (q == 0 && def->states[i->state].terminal && strcmp(def->name, "task") == 0)
-		q = task_ended(r, i);
+	if (q == 0 && def->states[i->state].terminal && strcmp(def->name, TASK_WORKFLOW) == 0)
+		q = matter_task_ended(r, i);
 	if (q < 0 || !ret_i) {
 		eng_instance_free(i);
 		return q < 0 ? q : 0;
@@ -319,8 +280,8 @@ int ops_act(struct request *r, const char *id, size_t id_len, const char *action
 	return 0;
 }
 
-int ops_act_args(struct request *r, const char *action, const struct wf_def **ret_def,
-		 struct eng_instance **ret_i)
+int ops_act_args(struct request *r, const char *workflow, const char *action,
+		 const struct wf_def **ret_def, struct eng_instance **ret_i)
 {
 	const msgpack_object *args = r->wr->args, *id = NULL;
 	msgpack_object_kv kv[WF_FIELDS_MAX];
@@ -348,7 +309,8 @@ int ops_act_args(struct request *r, const char *action, const struct wf_def **re
 				      "M-2026-0042");
 	fields.via.map.size = n;
 	fields.via.map.ptr = kv;
-	return ops_act(r, id->via.str.ptr, id->via.str.size, action, &fields, ret_def, ret_i);
+	return ops_act(r, id->via.str.ptr, id->via.str.size, workflow, action, &fields, ret_def,
+		       ret_i);
 }
 
 int op_instance_act(struct request *r)
@@ -368,35 +330,11 @@ int op_instance_act(struct request *r)
 	if (q < 0)
 		return q;
 	ops_copy_str(action, sizeof(action), v[1]);
-	q = ops_act(r, v[0]->via.str.ptr, v[0]->via.str.size, action, v[2], &def, &i);
+	q = ops_act(r, v[0]->via.str.ptr, v[0]->via.str.size, NULL, action, v[2], &def, &i);
 	if (q < 0)
 		return q;
-	/* Refused after the fact: the request's transaction is aborted, so the
-	 * action it fired is not kept. */
-	q = generic_refused(r, def->name);
-	if (q < 0) {
-		eng_instance_free(i);
-		return q;
-	}
 	inst_pack_view(def, i, r->unit, r->role, r->now_ms, r->pk);
 	eng_instance_free(i);
-	return 0;
-}
-
-/* Load an instance the caller may read. */
-int ops_load_readable(struct request *r, const msgpack_object *id, const struct wf_def **def,
-		      struct eng_instance **i)
-{
-	int q = inst_load(r->d, r->txn, id->via.str.ptr, id->via.str.size, def, i, NULL, r->err);
-
-	if (q < 0)
-		return q;
-	if (!inst_may_read(*i, r->unit, r->role)) {
-		/* Not "forbidden": a member unit does not learn what exists. */
-		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "no instance '%s': check the id", (*i)->id);
-		*i = eng_instance_free(*i);
-		return q;
-	}
 	return 0;
 }
 
@@ -413,7 +351,7 @@ int op_instance_show(struct request *r)
 	q = wire_args_check(r->wr->args, spec, 1, v, r->err);
 	if (q < 0)
 		return q;
-	q = ops_load_readable(r, v[0], &def, &i);
+	q = ops_load_readable(r, v[0], NULL, &def, &i);
 	if (q < 0)
 		return q;
 	inst_pack_view(def, i, r->unit, r->role, r->now_ms, r->pk);
@@ -423,18 +361,110 @@ int op_instance_show(struct request *r)
 
 static const char *const status_names[] = {"green", "yellow", "red", "done", NULL};
 
-struct list_filter {
-	const msgpack_object *workflow, *state, *unit, *status;
-};
-
-static bool str_is(const msgpack_object *o, const char *s)
+int ops_list(struct request *r, const struct ops_list_args *a, ops_list_fn fn, void *ctx)
 {
-	return strlen(s) == o->via.str.size && memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+	const msgpack_object *after = a->after;
+	char unit[DOCKET_MAX_UNIT_ID + 1] = "", last[ENG_ID_MAX + 1] = "";
+	uint64_t limit = a->limit && a->limit->via.u64 > 0 ? a->limit->via.u64
+							   : LIST_PAGE_DEFAULT;
+	size_t n = 0, scanned = 0, skip = 0, plen = strlen(a->prefix);
+	struct store_cursor *c;
+	struct store_slice k;
+	msgpack_sbuffer items;
+	msgpack_packer ipk;
+	struct key start;
+	bool more = false;
+	int q;
+
+	if (a->unit)
+		ops_copy_str(unit, sizeof(unit), a->unit);
+	/* A member unit lists what it has a part in. */
+	if (r->role == DOCKET_ROLE_MEMBER) {
+		if (a->unit && strcmp(unit, r->unit) != 0)
+			return wire_error_set(r->err, DOCKET_EFORBIDDEN,
+					      "a member unit lists only its own %s: leave out "
+					      "'unit' or give '%s'",
+					      a->key, r->unit);
+		snprintf(unit, sizeof(unit), "%s", r->unit);
+	}
+
+	/* With a unit, walk that unit's index (unit NUL id); otherwise the ids. */
+	key_init(&start);
+	if (unit[0]) {
+		key_add_str(&start, unit, strlen(unit));
+		skip = start.len;
+	}
+	if (after)
+		key_add_bytes(&start, after->via.str.ptr, after->via.str.size);
+	else
+		key_add_bytes(&start, a->prefix, plen);
+	q = store_cursor_open(r->txn, unit[0] ? STORE_DB_INSTANCE_UNITS : STORE_DB_INSTANCES, &c);
+	if (q < 0)
+		return ops_store_failed(r, q);
+	msgpack_sbuffer_init(&items);
+	msgpack_packer_init(&ipk, &items, msgpack_sbuffer_write);
+	for (q = store_cursor_seek(c, start.buf, start.len, &k, NULL); q == 0;
+	     q = store_cursor_next(c, &k, NULL)) {
+		struct wire_error err = {0};
+		const struct wf_def *def;
+		struct eng_instance *i;
+		const char *id = (const char *)k.data + skip;
+		size_t id_len;
+
+		if (k.len < skip || memcmp(k.data, start.buf, skip) != 0)
+			break;
+		id_len = k.len - skip;
+		if (id_len < plen || memcmp(id, a->prefix, plen) != 0)
+			break;
+		if (id_len == 0 || id_len > ENG_ID_MAX)
+			continue;
+		if (after && id_len == after->via.str.size &&
+		    memcmp(id, after->via.str.ptr, id_len) == 0)
+			continue; /* "after" is exclusive */
+		if (n == limit || scanned == INST_SCAN_MAX) {
+			more = true;
+			break;
+		}
+		scanned++;
+		memcpy(last, id, id_len);
+		last[id_len] = '\0';
+		if (inst_load(r->d, r->txn, id, id_len, &def, &i, NULL, &err) < 0)
+			continue;
+		if ((!unit[0] || inst_may_read(i, unit, DOCKET_ROLE_MEMBER)) &&
+		    inst_may_read(i, r->unit, r->role) && fn(r, def, i, &ipk, ctx))
+			n++;
+		eng_instance_free(i);
+	}
+	store_cursor_close(c);
+	if (q < 0 && q != -ENOENT) {
+		msgpack_sbuffer_destroy(&items);
+		return ops_store_failed(r, q);
+	}
+	msgpack_pack_map(r->pk, 2);
+	wire_pack_cstr(r->pk, a->key);
+	msgpack_pack_array(r->pk, n);
+	r->pk->callback(r->pk->data, items.data, items.size);
+	wire_pack_cstr(r->pk, "next");
+	wire_pack_cstr_opt(r->pk, more && last[0] ? last : NULL);
+	msgpack_sbuffer_destroy(&items);
+	return 0;
 }
 
-static void pack_summary(struct request *r, const struct wf_def *def, const struct eng_instance *i,
-			 msgpack_packer *pk)
+struct list_filter {
+	const msgpack_object *workflow, *state, *status;
+};
+
+/* An instance.list entry, when i passes the filter. */
+static bool list_instance(struct request *r, const struct wf_def *def,
+			  const struct eng_instance *i, msgpack_packer *pk, void *ctx)
 {
+	const struct list_filter *f = ctx;
+	const char *status = eng_status_name(eng_status(def, i, r->now_ms));
+
+	if ((f->workflow && !wire_str_is(f->workflow, i->workflow)) ||
+	    (f->state && !wire_str_is(f->state, def->states[i->state].name)) ||
+	    (f->status && !wire_str_is(f->status, status)))
+		return false;
 	msgpack_pack_map(pk, 9);
 	wire_pack_cstr(pk, "id");
 	wire_pack_cstr(pk, i->id);
@@ -445,38 +475,16 @@ static void pack_summary(struct request *r, const struct wf_def *def, const stru
 	wire_pack_cstr(pk, "state");
 	wire_pack_cstr(pk, def->states[i->state].name);
 	wire_pack_cstr(pk, "status");
-	wire_pack_cstr(pk, eng_status_name(eng_status(def, i, r->now_ms)));
+	wire_pack_cstr(pk, status);
 	wire_pack_cstr(pk, "deadline");
-	if (i->deadline_ms > 0)
-		msgpack_pack_int64(pk, i->deadline_ms);
-	else
-		msgpack_pack_nil(pk);
+	wire_pack_time(pk, i->deadline_ms);
 	wire_pack_cstr(pk, "starter");
 	wire_pack_cstr(pk, i->starter);
 	wire_pack_cstr(pk, "created");
 	msgpack_pack_int64(pk, i->created_ms);
 	wire_pack_cstr(pk, "entered");
 	msgpack_pack_int64(pk, i->entered_ms);
-}
-
-/* Does i pass the filter (the unit filter is applied by the index, and checked here). */
-static bool list_match(struct request *r, const struct list_filter *f, const struct wf_def *def,
-		       const struct eng_instance *i)
-{
-	if (f->workflow && !str_is(f->workflow, i->workflow))
-		return false;
-	if (f->state && !str_is(f->state, def->states[i->state].name))
-		return false;
-	if (f->status && !str_is(f->status, eng_status_name(eng_status(def, i, r->now_ms))))
-		return false;
-	if (f->unit) {
-		char unit[DOCKET_MAX_UNIT_ID + 1];
-
-		ops_copy_str(unit, sizeof(unit), f->unit);
-		if (!inst_may_read(i, unit, DOCKET_ROLE_MEMBER))
-			return false;
-	}
-	return inst_may_read(i, r->unit, r->role);
+	return true;
 }
 
 int op_instance_list(struct request *r)
@@ -491,100 +499,30 @@ int op_instance_list(struct request *r)
 	};
 	const msgpack_object *v[6];
 	struct list_filter f;
-	struct store_cursor *c;
-	struct store_slice k;
-	msgpack_sbuffer items;
-	msgpack_packer ipk;
-	char unit[DOCKET_MAX_UNIT_ID + 1] = "", last[ENG_ID_MAX + 1] = "";
-	uint64_t limit = LIST_PAGE_DEFAULT;
-	size_t n = 0, scanned = 0, prefix = 0;
-	struct key start;
-	bool more = false;
 	int q;
 
 	q = wire_args_check(r->wr->args, spec, 6, v, r->err);
 	if (q < 0)
 		return q;
-	f = (struct list_filter){v[0], v[1], v[2], v[3]};
-	if (v[5] && v[5]->via.u64 > 0)
-		limit = v[5]->via.u64;
-	if (v[2])
-		ops_copy_str(unit, sizeof(unit), v[2]);
-	/* A member unit lists what it has a part in. */
-	if (r->role == DOCKET_ROLE_MEMBER) {
-		if (v[2] && strcmp(unit, r->unit) != 0)
-			return wire_error_set(r->err, DOCKET_EFORBIDDEN,
-					      "a member unit lists only its own instances: leave "
-					      "out 'unit' or give '%s'",
-					      r->unit);
-		snprintf(unit, sizeof(unit), "%s", r->unit);
-	}
-
-	/* With a unit, walk that unit's index; otherwise every instance. */
-	key_init(&start);
-	if (unit[0]) {
-		key_add_str(&start, unit, strlen(unit));
-		prefix = start.len;
-	}
-	if (v[4])
-		key_add_bytes(&start, v[4]->via.str.ptr, v[4]->via.str.size);
-	q = store_cursor_open(r->txn, unit[0] ? STORE_DB_INSTANCE_UNITS : STORE_DB_INSTANCES, &c);
-	if (q < 0)
-		return ops_store_failed(r, q);
-	msgpack_sbuffer_init(&items);
-	msgpack_packer_init(&ipk, &items, msgpack_sbuffer_write);
-	for (q = store_cursor_seek(c, start.buf, start.len, &k, NULL); q == 0;
-	     q = store_cursor_next(c, &k, NULL)) {
-		struct wire_error err = {0};
-		const struct wf_def *def;
-		struct eng_instance *i;
-		char id[ENG_ID_MAX + 1];
-		size_t id_len;
-
-		if (prefix && (k.len <= prefix || memcmp(k.data, start.buf, prefix) != 0))
-			break;
-		id_len = k.len - prefix - (prefix ? 1 : 0);
-		if (id_len == 0 || id_len > ENG_ID_MAX)
-			continue;
-		memcpy(id, (const char *)k.data + prefix, id_len);
-		id[id_len] = '\0';
-		if (v[4] && strlen(id) == v[4]->via.str.size &&
-		    memcmp(id, v[4]->via.str.ptr, v[4]->via.str.size) == 0)
-			continue; /* "after" is exclusive */
-		if (n == limit || scanned == INST_SCAN_MAX) {
-			more = true;
-			break;
-		}
-		scanned++;
-		snprintf(last, sizeof(last), "%s", id);
-		if (inst_load(r->d, r->txn, id, id_len, &def, &i, NULL, &err) < 0)
-			continue;
-		if (list_match(r, &f, def, i)) {
-			pack_summary(r, def, i, &ipk);
-			n++;
-		}
-		eng_instance_free(i);
-	}
-	store_cursor_close(c);
-	if (q < 0 && q != -ENOENT) {
-		msgpack_sbuffer_destroy(&items);
-		return ops_store_failed(r, q);
-	}
-	msgpack_pack_map(r->pk, 2);
-	wire_pack_cstr(r->pk, "instances");
-	msgpack_pack_array(r->pk, n);
-	r->pk->callback(r->pk->data, items.data, items.size);
-	wire_pack_cstr(r->pk, "next");
-	if (more && last[0])
-		wire_pack_cstr(r->pk, last);
-	else
-		msgpack_pack_nil(r->pk);
-	msgpack_sbuffer_destroy(&items);
-	return 0;
+	f = (struct list_filter){v[0], v[1], v[3]};
+	return ops_list(r,
+			&(struct ops_list_args){.key = "instances", .unit = v[2], .prefix = "",
+						.after = v[4], .limit = v[5]},
+			list_instance, &f);
 }
 
-int ops_history(struct request *r, const char *id, uint64_t after, uint64_t limit)
+int ops_history(struct request *r, const char *workflow)
 {
+	static const struct wire_arg spec[] = {
+		{"id", WIRE_STR, true, ENG_ID_MAX, NULL},
+		{"after", WIRE_UINT, false, 0, NULL},
+		{"limit", WIRE_UINT, false, DOCKET_EVENTS_PAGE_MAX, NULL},
+	};
+	const msgpack_object *v[3];
+	char id[ENG_ID_MAX + 1];
+	const struct wf_def *def;
+	struct eng_instance *i;
+	uint64_t after, limit;
 	struct store_slice bodies[DOCKET_EVENTS_PAGE_MAX];
 	struct store_cursor *c;
 	struct store_slice k;
@@ -594,8 +532,15 @@ int ops_history(struct request *r, const char *id, uint64_t after, uint64_t limi
 	struct key start;
 	int q;
 
-	if (limit == 0 || limit > DOCKET_EVENTS_PAGE_MAX)
-		limit = DOCKET_EVENTS_PAGE_MAX;
+	q = wire_args_check(r->wr->args, spec, 3, v, r->err);
+	if (q == 0)
+		q = ops_load_readable(r, v[0], workflow, &def, &i);
+	if (q < 0)
+		return q;
+	snprintf(id, sizeof(id), "%s", i->id);
+	eng_instance_free(i);
+	after = v[1] ? v[1]->via.u64 : 0;
+	limit = v[2] && v[2]->via.u64 > 0 ? v[2]->via.u64 : DOCKET_EVENTS_PAGE_MAX;
 	key_add_str(key_init(&start), id, strlen(id));
 	prefix = start.len;
 	if (after < UINT64_MAX)
@@ -642,26 +587,7 @@ int ops_history(struct request *r, const char *id, uint64_t after, uint64_t limi
 
 int op_instance_history(struct request *r)
 {
-	static const struct wire_arg spec[] = {
-		{"id", WIRE_STR, true, ENG_ID_MAX, NULL},
-		{"after", WIRE_UINT, false, 0, NULL},
-		{"limit", WIRE_UINT, false, DOCKET_EVENTS_PAGE_MAX, NULL},
-	};
-	const msgpack_object *v[3];
-	char id[ENG_ID_MAX + 1];
-	const struct wf_def *def;
-	struct eng_instance *i;
-	int q;
-
-	q = wire_args_check(r->wr->args, spec, 3, v, r->err);
-	if (q < 0)
-		return q;
-	q = ops_load_readable(r, v[0], &def, &i);
-	if (q < 0)
-		return q;
-	snprintf(id, sizeof(id), "%s", i->id);
-	eng_instance_free(i);
-	return ops_history(r, id, v[1] ? v[1]->via.u64 : 0, v[2] ? v[2]->via.u64 : 0);
+	return ops_history(r, NULL);
 }
 
 /* ---- the test clock ---- */

@@ -24,7 +24,6 @@
 #include "registry.h"
 #include "wire.h"
 
-#define MATTER_WORKFLOW "talent-support"
 #define MATTER_SUPPORT_MAX 16u
 #define MATTER_DOCUMENTS_MAX 16u
 #define MATTER_ATTACHMENT_MAX (64u * 1024u)  /* bytes of one attached document */
@@ -185,16 +184,12 @@ int op_matter_submit(struct request *r)
 	fields.via.map.size = 1;
 	fields.via.map.ptr = kv;
 	if (v[0])
-		q = ops_act(r, v[0]->via.str.ptr, v[0]->via.str.size, "submit", &fields, &def, &i);
+		q = ops_act(r, v[0]->via.str.ptr, v[0]->via.str.size, MATTER_WORKFLOW, "submit",
+			    &fields, &def, &i);
 	else
 		q = ops_start(r, MATTER_WORKFLOW, "submit", &fields, &def, &i);
 	if (q < 0)
 		return q;
-	if (strcmp(def->name, MATTER_WORKFLOW) != 0) {
-		eng_instance_free(i);
-		return wire_error_set(r->err, DOCKET_EBADARG, "%.*s is not a matter",
-				      (int)v[0]->via.str.size, v[0]->via.str.ptr);
-	}
 	q = store_details(r, i->id, v[2], v[3], v[4], v[5]);
 	if (q == 0)
 		q = matter_reply(r, def, i);
@@ -209,14 +204,10 @@ static int matter_step(struct request *r, const char *action)
 	struct eng_instance *i;
 	int q;
 
-	q = ops_act_args(r, action, &def, &i);
+	q = ops_act_args(r, MATTER_WORKFLOW, action, &def, &i);
 	if (q < 0)
 		return q;
-	if (strcmp(def->name, MATTER_WORKFLOW) != 0)
-		q = wire_error_set(r->err, DOCKET_EBADARG, "%s is not a matter: use instance.act",
-				   i->id);
-	else
-		q = matter_reply(r, def, i);
+	q = matter_reply(r, def, i);
 	eng_instance_free(i);
 	return q;
 }
@@ -231,34 +222,71 @@ int op_matter_consult_remove(struct request *r) { return matter_step(r, "consult
 int op_matter_opinion(struct request *r) { return matter_step(r, "opinion"); }
 int op_matter_propose(struct request *r) { return matter_step(r, "propose"); }
 
+/*
+ * A task reached its end: when it was one of an approved matter's tasks
+ * and every task of that matter has ended, the matter is closed, by the
+ * same unit, in the same transaction.
+ */
+int matter_task_ended(struct request *r, const struct eng_instance *task)
+{
+	char matter[ENG_ID_MAX + 1] = "";
+	struct store_cursor *c;
+	struct store_slice k;
+	struct key start;
+	msgpack_unpacked u;
+	const msgpack_object *m;
+	struct wire_error err = {0};
+	const struct wf_def *def;
+	struct eng_instance *mi;
+	bool all = true, implementing;
+	size_t seen = 0;
+	int q;
+
+	msgpack_unpacked_init(&u);
+	m = inst_value(task, &u, "matter");
+	if (m && m->type == MSGPACK_OBJECT_STR)
+		ops_copy_str(matter, sizeof(matter), m);
+	msgpack_unpacked_destroy(&u);
+	if (!matter[0])
+		return 0;
+
+	key_add_str(key_init(&start), matter, strlen(matter));
+	q = store_cursor_open(r->txn, STORE_DB_MATTER_TASKS, &c);
+	if (q < 0)
+		return ops_store_failed(r, q);
+	for (q = store_cursor_seek(c, start.buf, start.len, &k, NULL); q == 0 && all;
+	     q = store_cursor_next(c, &k, NULL)) {
+		const struct wf_def *tdef;
+		struct eng_instance *t;
+
+		if (k.len <= start.len || memcmp(k.data, start.buf, start.len) != 0)
+			break;
+		if (inst_load(r->d, r->txn, (const char *)k.data + start.len, k.len - start.len,
+			      &tdef, &t, NULL, &err) < 0)
+			continue;
+		all = tdef->states[t->state].terminal;
+		seen++;
+		eng_instance_free(t);
+	}
+	store_cursor_close(c);
+	if (q < 0 && q != -ENOENT)
+		return ops_store_failed(r, q);
+	/* Only the tasks of an approval close a matter being implemented; a
+	 * directive that merely names a matter does not. */
+	if (!all || seen == 0)
+		return 0;
+	q = inst_load(r->d, r->txn, matter, strlen(matter), &def, &mi, NULL, &err);
+	if (q < 0)
+		return 0;
+	implementing = strcmp(def->name, MATTER_WORKFLOW) == 0 &&
+		       strcmp(def->states[mi->state].name, "implementing") == 0;
+	eng_instance_free(mi);
+	if (!implementing)
+		return 0;
+	return ops_act(r, matter, strlen(matter), MATTER_WORKFLOW, "close", NULL, NULL, NULL);
+}
+
 /* ---- reading ---- */
-
-static const msgpack_object *values_get(msgpack_unpacked *u, const struct eng_instance *i,
-					const char *name)
-{
-	size_t off = 0;
-
-	if (u->data.type != MSGPACK_OBJECT_MAP &&
-	    msgpack_unpack_next(u, i->values, i->values_len, &off) != MSGPACK_UNPACK_SUCCESS)
-		return NULL;
-	return docket_map_get(&u->data, name);
-}
-
-static void pack_opt(msgpack_packer *pk, const msgpack_object *o)
-{
-	if (o)
-		msgpack_pack_object(pk, *o);
-	else
-		msgpack_pack_nil(pk);
-}
-
-static void pack_time(msgpack_packer *pk, int64_t ms)
-{
-	if (ms > 0)
-		msgpack_pack_int64(pk, ms);
-	else
-		msgpack_pack_nil(pk);
-}
 
 /* One unit's opinion, from the countersign or rebuilt from the history. */
 struct opinion {
@@ -285,20 +313,6 @@ static struct opinion *opinion_of(struct opinions *ops, const char *unit, size_t
 	ops->v[ops->n].answer.type = MSGPACK_OBJECT_NIL;
 	ops->v[ops->n].comment.type = MSGPACK_OBJECT_NIL;
 	return &ops->v[ops->n++];
-}
-
-static int64_t obj_i64(const msgpack_object *o)
-{
-	return o && (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
-		     o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-		       ? o->via.i64
-		       : 0;
-}
-
-static bool obj_is(const msgpack_object *o, const char *s)
-{
-	return o && o->type == MSGPACK_OBJECT_STR && strlen(s) == o->via.str.size &&
-	       memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
 }
 
 /*
@@ -343,8 +357,8 @@ static int read_timeline(struct request *r, const char *id, struct opinions *ops
 		units = docket_map_get(data, "units");
 		action = docket_map_get(data, "action");
 		fields = docket_map_get(data, "fields");
-		if (obj_is(kind, "countersign.asked") || obj_is(kind, "countersign.deemed") ||
-		    obj_is(kind, "countersign.removed")) {
+		if (wire_str_is(kind, "countersign.asked") || wire_str_is(kind, "countersign.deemed") ||
+		    wire_str_is(kind, "countersign.removed")) {
 			for (uint32_t u = 0; units && units->type == MSGPACK_OBJECT_ARRAY &&
 					     u < units->via.array.size;
 			     u++) {
@@ -356,57 +370,57 @@ static int read_timeline(struct request *r, const char *id, struct opinions *ops
 				o = opinion_of(ops, uo->via.str.ptr, uo->via.str.size);
 				if (!o)
 					continue;
-				if (obj_is(kind, "countersign.asked")) {
-					o->asked = obj_i64(docket_map_get(data, "at"));
+				if (wire_str_is(kind, "countersign.asked")) {
+					o->asked = wire_int(docket_map_get(data, "at"));
 					o->removed = false;
-				} else if (obj_is(kind, "countersign.removed")) {
+				} else if (wire_str_is(kind, "countersign.removed")) {
 					o->removed = true;
 				} else {
 					const msgpack_object *a = docket_map_get(data, "answer");
 
 					o->deemed = true;
-					o->answered = obj_i64(docket_map_get(data, "at"));
+					o->answered = wire_int(docket_map_get(data, "at"));
 					if (a)
 						o->answer = *a;
 				}
 			}
-		} else if (obj_is(kind, "instance.acted") && obj_is(action, "opinion") && actor &&
+		} else if (wire_str_is(kind, "instance.acted") && wire_str_is(action, "opinion") && actor &&
 			   actor->type == MSGPACK_OBJECT_STR && fields) {
 			struct opinion *o = opinion_of(ops, actor->via.str.ptr, actor->via.str.size);
 			const msgpack_object *a = docket_map_get(fields, "answer");
 			const msgpack_object *cm = docket_map_get(fields, "comment");
 
 			if (o) {
-				o->answered = obj_i64(docket_map_get(data, "at"));
+				o->answered = wire_int(docket_map_get(data, "at"));
 				if (a)
 					o->answer = *a;
 				if (cm)
 					o->comment = *cm;
 			}
-		} else if (obj_is(kind, "instance.acted") && fields &&
-			   (obj_is(action, "approve") || obj_is(action, "decline") ||
-			    obj_is(action, "defer"))) {
+		} else if (wire_str_is(kind, "instance.acted") && fields &&
+			   (wire_str_is(action, "approve") || wire_str_is(action, "decline") ||
+			    wire_str_is(action, "defer"))) {
 			const msgpack_object *cond = docket_map_get(fields, "conditions");
 			const char *decision =
-				obj_is(action, "decline") ? "rejected"
-				: obj_is(action, "defer") ? "deferred"
+				wire_str_is(action, "decline") ? "rejected"
+				: wire_str_is(action, "defer") ? "deferred"
 				: cond && cond->type == MSGPACK_OBJECT_STR && cond->via.str.size > 0
 					? "approved_with_conditions"
 					: "approved";
 
 			msgpack_pack_map(&dpk, 6);
 			wire_pack_cstr(&dpk, "meeting");
-			pack_opt(&dpk, docket_map_get(fields, "meeting"));
+			wire_pack_opt(&dpk, docket_map_get(fields, "meeting"));
 			wire_pack_cstr(&dpk, "decision");
 			wire_pack_cstr(&dpk, decision);
 			wire_pack_cstr(&dpk, "minutes");
-			pack_opt(&dpk, docket_map_get(fields, "minutes"));
+			wire_pack_opt(&dpk, docket_map_get(fields, "minutes"));
 			wire_pack_cstr(&dpk, "conditions");
-			pack_opt(&dpk, cond);
+			wire_pack_opt(&dpk, cond);
 			wire_pack_cstr(&dpk, "reason");
-			pack_opt(&dpk, docket_map_get(fields, "reason"));
+			wire_pack_opt(&dpk, docket_map_get(fields, "reason"));
 			wire_pack_cstr(&dpk, "time");
-			msgpack_pack_int64(&dpk, obj_i64(docket_map_get(data, "at")));
+			msgpack_pack_int64(&dpk, wire_int(docket_map_get(data, "at")));
 			(*ndecisions)++;
 		}
 	}
@@ -446,15 +460,15 @@ static void pack_task_summaries(struct request *r, const char *id, msgpack_packe
 			wire_pack_cstr(&tpk, "id");
 			wire_pack_cstr(&tpk, t->id);
 			wire_pack_cstr(&tpk, "title");
-			pack_opt(&tpk, values_get(&u, t, "title"));
+			wire_pack_opt(&tpk, inst_value(t, &u, "title"));
 			wire_pack_cstr(&tpk, "lead");
-			pack_opt(&tpk, values_get(&u, t, "lead"));
+			wire_pack_opt(&tpk, inst_value(t, &u, "lead"));
 			wire_pack_cstr(&tpk, "state");
 			wire_pack_cstr(&tpk, def->states[t->state].name);
 			wire_pack_cstr(&tpk, "status");
 			wire_pack_cstr(&tpk, eng_status_name(eng_status(def, t, r->now_ms)));
 			wire_pack_cstr(&tpk, "due");
-			pack_opt(&tpk, values_get(&u, t, "due"));
+			wire_pack_opt(&tpk, inst_value(t, &u, "due"));
 			msgpack_unpacked_destroy(&u);
 			eng_instance_free(t);
 			n++;
@@ -524,7 +538,7 @@ static int matter_reply(struct request *r, const struct wf_def *def, const struc
 	wire_pack_cstr(pk, "id");
 	wire_pack_cstr(pk, i->id);
 	wire_pack_cstr(pk, "title");
-	pack_opt(pk, values_get(&values, i, "title"));
+	wire_pack_opt(pk, inst_value(i, &values, "title"));
 	wire_pack_cstr(pk, "state");
 	wire_pack_cstr(pk, def->states[i->state].name);
 	wire_pack_cstr(pk, "state_title");
@@ -532,7 +546,7 @@ static int matter_reply(struct request *r, const struct wf_def *def, const struc
 	wire_pack_cstr(pk, "status");
 	wire_pack_cstr(pk, eng_status_name(eng_status(def, i, r->now_ms)));
 	wire_pack_cstr(pk, "deadline");
-	pack_time(pk, i->deadline_ms);
+	wire_pack_time(pk, i->deadline_ms);
 	wire_pack_cstr(pk, "submitter");
 	wire_pack_cstr(pk, i->starter);
 	wire_pack_cstr(pk, "created");
@@ -541,7 +555,7 @@ static int matter_reply(struct request *r, const struct wf_def *def, const struc
 	msgpack_pack_int64(pk, i->entered_ms);
 	for (size_t k = 0; k < 3; k++) {
 		wire_pack_cstr(pk, detail_keys[k]);
-		pack_opt(pk, details.data.type == MSGPACK_OBJECT_MAP
+		wire_pack_opt(pk, details.data.type == MSGPACK_OBJECT_MAP
 				     ? docket_map_get(&details.data, detail_keys[k])
 				     : NULL);
 	}
@@ -559,14 +573,14 @@ static int matter_reply(struct request *r, const struct wf_def *def, const struc
 
 			msgpack_pack_map(pk, 4);
 			wire_pack_cstr(pk, "name");
-			pack_opt(pk, docket_map_get(dd, "name"));
+			wire_pack_opt(pk, docket_map_get(dd, "name"));
 			wire_pack_cstr(pk, "checksum");
-			pack_opt(pk, docket_map_get(dd, "checksum"));
+			wire_pack_opt(pk, docket_map_get(dd, "checksum"));
 			wire_pack_cstr(pk, "size");
 			if (data)
 				msgpack_pack_uint32(pk, data->via.bin.size);
 			else
-				pack_opt(pk, size);
+				wire_pack_opt(pk, size);
 			wire_pack_cstr(pk, "attached");
 			if (data)
 				msgpack_pack_true(pk);
@@ -587,22 +601,22 @@ static int matter_reply(struct request *r, const struct wf_def *def, const struc
 		wire_pack_cstr(pk, "comment");
 		msgpack_pack_object(pk, o->comment);
 		wire_pack_cstr(pk, "asked");
-		pack_time(pk, o->asked);
+		wire_pack_time(pk, o->asked);
 		wire_pack_cstr(pk, "deadline");
-		pack_time(pk, o->deadline);
+		wire_pack_time(pk, o->deadline);
 		wire_pack_cstr(pk, "answered");
-		pack_time(pk, o->answered);
+		wire_pack_time(pk, o->answered);
 		wire_pack_cstr(pk, "deemed");
-		o->deemed ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+		wire_pack_bool(pk, o->deemed);
 		wire_pack_cstr(pk, "removed");
-		o->removed ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+		wire_pack_bool(pk, o->removed);
 	}
 	wire_pack_cstr(pk, "summary");
-	pack_opt(pk, values_get(&values, i, "summary"));
+	wire_pack_opt(pk, inst_value(i, &values, "summary"));
 	wire_pack_cstr(pk, "proposal");
-	pack_opt(pk, values_get(&values, i, "proposal"));
+	wire_pack_opt(pk, inst_value(i, &values, "proposal"));
 	wire_pack_cstr(pk, "meeting");
-	pack_opt(pk, values_get(&values, i, "meeting"));
+	wire_pack_opt(pk, inst_value(i, &values, "meeting"));
 	wire_pack_cstr(pk, "decisions");
 	msgpack_pack_array(pk, ndecisions);
 	pk->callback(pk->data, decisions.data, decisions.size);
@@ -625,19 +639,6 @@ out:
 	return q;
 }
 
-static int load_matter(struct request *r, const msgpack_object *id, const struct wf_def **def,
-		       struct eng_instance **i)
-{
-	int q = ops_load_readable(r, id, def, i);
-
-	if (q == 0 && strcmp((*def)->name, MATTER_WORKFLOW) != 0) {
-		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "%s is not a matter: check the id",
-				   (*i)->id);
-		*i = eng_instance_free(*i);
-	}
-	return q;
-}
-
 int op_matter_show(struct request *r)
 {
 	static const struct wire_arg spec[] = {{"id", WIRE_STR, true, ENG_ID_MAX, NULL}};
@@ -648,7 +649,7 @@ int op_matter_show(struct request *r)
 
 	q = wire_args_check(r->wr->args, spec, 1, v, r->err);
 	if (q == 0)
-		q = load_matter(r, v[0], &def, &i);
+		q = ops_load_readable(r, v[0], MATTER_WORKFLOW, &def, &i);
 	if (q < 0)
 		return q;
 	q = matter_reply(r, def, i);
@@ -658,25 +659,53 @@ int op_matter_show(struct request *r)
 
 int op_matter_history(struct request *r)
 {
-	static const struct wire_arg spec[] = {
-		{"id", WIRE_STR, true, ENG_ID_MAX, NULL},
-		{"after", WIRE_UINT, false, 0, NULL},
-		{"limit", WIRE_UINT, false, DOCKET_EVENTS_PAGE_MAX, NULL},
-	};
-	const msgpack_object *v[3];
-	char id[ENG_ID_MAX + 1];
-	const struct wf_def *def;
-	struct eng_instance *i;
-	int q;
+	return ops_history(r, MATTER_WORKFLOW);
+}
 
-	q = wire_args_check(r->wr->args, spec, 3, v, r->err);
-	if (q == 0)
-		q = load_matter(r, v[0], &def, &i);
-	if (q < 0)
-		return q;
-	snprintf(id, sizeof(id), "%s", i->id);
-	eng_instance_free(i);
-	return ops_history(r, id, v[1] ? v[1]->via.u64 : 0, v[2] ? v[2]->via.u64 : 0);
+struct matter_filter {
+	const msgpack_object *state, *meeting;
+	int32_t from, to; /* created on these local days, inclusive */
+};
+
+/* A matter.list entry, when i is a matter that passes the filter. */
+static bool list_matter(struct request *r, const struct wf_def *def,
+			const struct eng_instance *i, msgpack_packer *pk, void *ctx)
+{
+	const struct matter_filter *f = ctx;
+	int32_t created = calendar_local_day(i->created_ms);
+	const msgpack_object *mt;
+	msgpack_unpacked u;
+	bool ok;
+
+	if (strcmp(def->name, MATTER_WORKFLOW) != 0 || created < f->from || created > f->to ||
+	    (f->state && !wire_str_is(f->state, def->states[i->state].name)))
+		return false;
+	msgpack_unpacked_init(&u);
+	mt = inst_value(i, &u, "meeting");
+	ok = !f->meeting || (mt && mt->type == MSGPACK_OBJECT_STR &&
+			     mt->via.str.size == f->meeting->via.str.size &&
+			     memcmp(mt->via.str.ptr, f->meeting->via.str.ptr, mt->via.str.size) == 0);
+	if (ok) {
+		msgpack_pack_map(pk, 8);
+		wire_pack_cstr(pk, "id");
+		wire_pack_cstr(pk, i->id);
+		wire_pack_cstr(pk, "title");
+		wire_pack_opt(pk, inst_value(i, &u, "title"));
+		wire_pack_cstr(pk, "state");
+		wire_pack_cstr(pk, def->states[i->state].name);
+		wire_pack_cstr(pk, "status");
+		wire_pack_cstr(pk, eng_status_name(eng_status(def, i, r->now_ms)));
+		wire_pack_cstr(pk, "submitter");
+		wire_pack_cstr(pk, i->starter);
+		wire_pack_cstr(pk, "created");
+		msgpack_pack_int64(pk, i->created_ms);
+		wire_pack_cstr(pk, "deadline");
+		wire_pack_time(pk, i->deadline_ms);
+		wire_pack_cstr(pk, "meeting");
+		wire_pack_opt(pk, mt);
+	}
+	msgpack_unpacked_destroy(&u);
+	return ok;
 }
 
 int op_matter_list(struct request *r)
@@ -690,135 +719,30 @@ int op_matter_list(struct request *r)
 		{"after", WIRE_STR, false, ENG_ID_MAX, NULL},
 		{"limit", WIRE_UINT, false, DOCKET_LIST_PAGE_MAX, NULL},
 	};
+	const struct wf_def *cur = registry_current(r->d, MATTER_WORKFLOW);
 	const msgpack_object *v[7];
-	char unit[DOCKET_MAX_UNIT_ID + 1] = "", date[11], last[ENG_ID_MAX + 1] = "";
-	int32_t from = 0, to = INT32_MAX;
-	uint64_t limit = 100;
-	size_t n = 0, scanned = 0;
-	msgpack_sbuffer items;
-	msgpack_packer ipk;
-	struct store_cursor *c;
-	struct store_slice k;
-	bool more = false;
+	struct matter_filter f = {.from = 0, .to = INT32_MAX};
+	char date[11], prefix[WF_ID_PREFIX_MAX + 2];
 	int q;
 
 	q = wire_args_check(r->wr->args, spec, 7, v, r->err);
 	if (q < 0)
 		return q;
 	for (int d = 3; d <= 4; d++) {
-		int32_t *day = d == 3 ? &from : &to;
-
 		if (!v[d])
 			continue;
 		ops_copy_str(date, sizeof(date), v[d]);
-		if (calendar_parse_date(date, day) < 0)
+		if (calendar_parse_date(date, d == 3 ? &f.from : &f.to) < 0)
 			return wire_error_set(r->err, DOCKET_EBADARG,
 					      "argument '%s' must be a date YYYY-MM-DD",
 					      d == 3 ? "from" : "to");
 	}
-	if (v[6] && v[6]->via.u64 > 0)
-		limit = v[6]->via.u64;
-	if (v[1])
-		ops_copy_str(unit, sizeof(unit), v[1]);
-	if (r->role == DOCKET_ROLE_MEMBER) {
-		if (v[1] && strcmp(unit, r->unit) != 0)
-			return wire_error_set(r->err, DOCKET_EFORBIDDEN,
-					      "a member unit lists only its own matters: leave out "
-					      "'unit' or give '%s'",
-					      r->unit);
-		snprintf(unit, sizeof(unit), "%s", r->unit);
-	}
-
-	/* Matter ids begin with the workflow's prefix: walk those. */
-	{
-		const struct wf_def *cur = registry_current(r->d, MATTER_WORKFLOW);
-		char prefix[WF_ID_PREFIX_MAX + 2];
-		struct key start;
-
-		snprintf(prefix, sizeof(prefix), "%s-", cur ? cur->id_prefix : "M");
-		key_init(&start);
-		if (v[5])
-			key_add_bytes(&start, v[5]->via.str.ptr, v[5]->via.str.size);
-		else
-			key_add_bytes(&start, prefix, strlen(prefix));
-		q = store_cursor_open(r->txn, STORE_DB_INSTANCES, &c);
-		if (q < 0)
-			return ops_store_failed(r, q);
-		msgpack_sbuffer_init(&items);
-		msgpack_packer_init(&ipk, &items, msgpack_sbuffer_write);
-		for (q = store_cursor_seek(c, start.buf, start.len, &k, NULL); q == 0;
-		     q = store_cursor_next(c, &k, NULL)) {
-			struct wire_error err = {0};
-			const struct wf_def *def;
-			struct eng_instance *i;
-			msgpack_unpacked u;
-			const msgpack_object *mt;
-			int32_t created;
-			bool ok;
-
-			if (k.len < strlen(prefix) || memcmp(k.data, prefix, strlen(prefix)) != 0)
-				break;
-			if (v[5] && k.len == v[5]->via.str.size &&
-			    memcmp(k.data, v[5]->via.str.ptr, k.len) == 0)
-				continue;
-			if (n == limit || scanned == INST_SCAN_MAX) {
-				more = true;
-				break;
-			}
-			scanned++;
-			snprintf(last, sizeof(last), "%.*s", (int)k.len, (const char *)k.data);
-			if (inst_load(r->d, r->txn, k.data, k.len, &def, &i, NULL, &err) < 0)
-				continue;
-			msgpack_unpacked_init(&u);
-			mt = values_get(&u, i, "meeting");
-			created = calendar_local_day(i->created_ms);
-			ok = strcmp(def->name, MATTER_WORKFLOW) == 0 &&
-			     (!v[0] || obj_is(v[0], def->states[i->state].name)) &&
-			     (!unit[0] || inst_may_read(i, unit, DOCKET_ROLE_MEMBER)) &&
-			     (!v[2] || (mt && mt->type == MSGPACK_OBJECT_STR &&
-					mt->via.str.size == v[2]->via.str.size &&
-					memcmp(mt->via.str.ptr, v[2]->via.str.ptr,
-					       mt->via.str.size) == 0)) &&
-			     created >= from && created <= to &&
-			     inst_may_read(i, r->unit, r->role);
-			if (ok) {
-				msgpack_pack_map(&ipk, 8);
-				wire_pack_cstr(&ipk, "id");
-				wire_pack_cstr(&ipk, i->id);
-				wire_pack_cstr(&ipk, "title");
-				pack_opt(&ipk, values_get(&u, i, "title"));
-				wire_pack_cstr(&ipk, "state");
-				wire_pack_cstr(&ipk, def->states[i->state].name);
-				wire_pack_cstr(&ipk, "status");
-				wire_pack_cstr(&ipk, eng_status_name(eng_status(def, i, r->now_ms)));
-				wire_pack_cstr(&ipk, "submitter");
-				wire_pack_cstr(&ipk, i->starter);
-				wire_pack_cstr(&ipk, "created");
-				msgpack_pack_int64(&ipk, i->created_ms);
-				wire_pack_cstr(&ipk, "deadline");
-				pack_time(&ipk, i->deadline_ms);
-				wire_pack_cstr(&ipk, "meeting");
-				pack_opt(&ipk, mt);
-				n++;
-			}
-			msgpack_unpacked_destroy(&u);
-			eng_instance_free(i);
-		}
-		store_cursor_close(c);
-	}
-	if (q < 0 && q != -ENOENT) {
-		msgpack_sbuffer_destroy(&items);
-		return ops_store_failed(r, q);
-	}
-	msgpack_pack_map(r->pk, 2);
-	wire_pack_cstr(r->pk, "matters");
-	msgpack_pack_array(r->pk, n);
-	r->pk->callback(r->pk->data, items.data, items.size);
-	wire_pack_cstr(r->pk, "next");
-	if (more && last[0])
-		wire_pack_cstr(r->pk, last);
-	else
-		msgpack_pack_nil(r->pk);
-	msgpack_sbuffer_destroy(&items);
-	return 0;
+	f.state = v[0];
+	f.meeting = v[2];
+	/* Matter ids begin with the workflow's prefix: only those are walked. */
+	snprintf(prefix, sizeof(prefix), "%s-", cur ? cur->id_prefix : "M");
+	return ops_list(r,
+			&(struct ops_list_args){.key = "matters", .unit = v[1], .prefix = prefix,
+						.after = v[5], .limit = v[6]},
+			list_matter, &f);
 }

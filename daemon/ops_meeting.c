@@ -21,7 +21,6 @@
 #include "registry.h"
 #include "wire.h"
 
-#define MEETING_WORKFLOW "meeting"
 #define MEETING_AGENDA_MAX 100u
 #define MEETING_TASKS_MAX 32u
 
@@ -31,38 +30,6 @@ static const char *const decisions[] = {"approved", "approved_with_conditions", 
 static void item_key(struct key *k, const char *meeting, const char *matter, size_t matter_len)
 {
 	key_add_bytes(key_add_str(key_init(k), meeting, strlen(meeting)), matter, matter_len);
-}
-
-static int load_meeting(struct request *r, const msgpack_object *id, const struct wf_def **def,
-			struct eng_instance **i)
-{
-	int q = ops_load_readable(r, id, def, i);
-
-	if (q == 0 && strcmp((*def)->name, MEETING_WORKFLOW) != 0) {
-		q = wire_error_set(r->err, DOCKET_ENOTFOUND, "%s is not a meeting: check the id",
-				   (*i)->id);
-		*i = eng_instance_free(*i);
-	}
-	return q;
-}
-
-static void pack_opt(msgpack_packer *pk, const msgpack_object *o)
-{
-	if (o)
-		msgpack_pack_object(pk, *o);
-	else
-		msgpack_pack_nil(pk);
-}
-
-static const msgpack_object *value_of(msgpack_unpacked *u, const struct eng_instance *i,
-				      const char *name)
-{
-	size_t off = 0;
-
-	if (u->data.type != MSGPACK_OBJECT_MAP &&
-	    msgpack_unpack_next(u, i->values, i->values_len, &off) != MSGPACK_UNPACK_SUCCESS)
-		return NULL;
-	return docket_map_get(&u->data, name);
 }
 
 /* The meeting view: the meeting, its agenda and the decisions recorded. */
@@ -105,7 +72,7 @@ static int meeting_reply(struct request *r, const struct wf_def *def, const stru
 		wire_pack_cstr(&ipk, "matter");
 		wire_pack_cstr(&ipk, mt->id);
 		wire_pack_cstr(&ipk, "title");
-		pack_opt(&ipk, value_of(&mu, mt, "title"));
+		wire_pack_opt(&ipk, inst_value(mt, &mu, "title"));
 		wire_pack_cstr(&ipk, "state");
 		wire_pack_cstr(&ipk, mdef->states[mt->state].name);
 		wire_pack_cstr(&ipk, "decision");
@@ -130,9 +97,9 @@ static int meeting_reply(struct request *r, const struct wf_def *def, const stru
 	wire_pack_cstr(pk, "id");
 	wire_pack_cstr(pk, m->id);
 	wire_pack_cstr(pk, "title");
-	pack_opt(pk, value_of(&u, m, "title"));
+	wire_pack_opt(pk, inst_value(m, &u, "title"));
 	wire_pack_cstr(pk, "date");
-	pack_opt(pk, value_of(&u, m, "date"));
+	wire_pack_opt(pk, inst_value(m, &u, "date"));
 	wire_pack_cstr(pk, "state");
 	wire_pack_cstr(pk, def->states[m->state].name);
 	wire_pack_cstr(pk, "created");
@@ -184,11 +151,8 @@ int op_meeting_hold(struct request *r)
 
 	q = wire_args_check(r->wr->args, spec, 1, v, r->err);
 	if (q == 0)
-		q = load_meeting(r, v[0], &def, &m);
-	if (q < 0)
-		return q;
-	eng_instance_free(m);
-	q = ops_act(r, v[0]->via.str.ptr, v[0]->via.str.size, "hold", NULL, &def, &m);
+		q = ops_act(r, v[0]->via.str.ptr, v[0]->via.str.size, MEETING_WORKFLOW, "hold", NULL,
+			    &def, &m);
 	if (q < 0)
 		return q;
 	q = meeting_reply(r, def, m);
@@ -233,7 +197,7 @@ int op_meeting_agenda(struct request *r)
 
 	q = wire_args_check(r->wr->args, spec, 4, v, r->err);
 	if (q == 0)
-		q = load_meeting(r, v[0], &def, &m);
+		q = ops_load_readable(r, v[0], MEETING_WORKFLOW, &def, &m);
 	if (q < 0)
 		return q;
 	state = def->states[m->state].name;
@@ -292,7 +256,7 @@ int op_meeting_agenda(struct request *r)
 			meeting_fields(&fields, kv, m->id, which == 2 ? v[3] : NULL);
 			/* The matter's own rules say whether it may be (un)scheduled:
 			 * only a proposed matter goes on an agenda. */
-			q = ops_act(r, mo->via.str.ptr, mo->via.str.size,
+			q = ops_act(r, mo->via.str.ptr, mo->via.str.size, MATTER_WORKFLOW,
 				    which == 1 ? "schedule" : "unschedule", &fields, NULL, NULL);
 			if (q < 0)
 				goto out;
@@ -309,12 +273,6 @@ int op_meeting_agenda(struct request *r)
 out:
 	eng_instance_free(m);
 	return q;
-}
-
-static bool str_eq(const msgpack_object *o, const char *s)
-{
-	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
-	       memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
 }
 
 /* Start the tasks of an approval; their ids are packed into ids. */
@@ -373,7 +331,7 @@ static int start_tasks(struct request *r, const char *meeting, const char *matte
 #undef FIELD
 		fields.via.map.size = n;
 		fields.via.map.ptr = kv;
-		q = ops_start(r, "task", "assign", &fields, &def, &ti);
+		q = ops_start(r, TASK_WORKFLOW, "assign", &fields, &def, &ti);
 		if (q < 0)
 			return wire_error_prefix(r->err, "task %u", k + 1);
 		key_add_str(key_init(&tk), matter, strlen(matter));
@@ -415,7 +373,7 @@ int op_meeting_decide(struct request *r)
 
 	q = wire_args_check(r->wr->args, spec, 7, v, r->err);
 	if (q == 0)
-		q = load_meeting(r, v[0], &def, &m);
+		q = ops_load_readable(r, v[0], MEETING_WORKFLOW, &def, &m);
 	if (q < 0)
 		return q;
 	snprintf(meeting, sizeof(meeting), "%s", m->id);
@@ -444,11 +402,11 @@ int op_meeting_decide(struct request *r)
 				      "meeting %s has already recorded its decision on %s", meeting,
 				      matter);
 
-	approve = str_eq(v[2], "approved") || str_eq(v[2], "approved_with_conditions");
-	if (str_eq(v[2], "approved_with_conditions") && !v[4])
+	approve = wire_str_is(v[2], "approved") || wire_str_is(v[2], "approved_with_conditions");
+	if (wire_str_is(v[2], "approved_with_conditions") && !v[4])
 		return wire_error_set(r->err, DOCKET_EBADARG,
 				      "an approval with conditions needs 'conditions'");
-	if (str_eq(v[2], "rejected") && !v[5])
+	if (wire_str_is(v[2], "rejected") && !v[5])
 		return wire_error_set(r->err, DOCKET_EBADARG, "a rejection needs 'reason'");
 	if (approve && (!v[6] || v[6]->via.array.size == 0))
 		return wire_error_set(r->err, DOCKET_EBADARG,
@@ -458,10 +416,10 @@ int op_meeting_decide(struct request *r)
 		return wire_error_set(r->err, DOCKET_EBADARG,
 				      "only an approval creates tasks: leave out 'tasks'");
 
-	action = approve ? "approve" : str_eq(v[2], "rejected") ? "decline" : "defer";
+	action = approve ? "approve" : wire_str_is(v[2], "rejected") ? "decline" : "defer";
 	/* As the matter's timeline reads it: conditions make an approval conditional. */
 	recorded = approve ? (v[4] ? "approved_with_conditions" : "approved")
-		   : str_eq(v[2], "rejected") ? "rejected"
+		   : wire_str_is(v[2], "rejected") ? "rejected"
 					      : "deferred";
 	kv[n].key = (msgpack_object){.type = MSGPACK_OBJECT_STR, .via.str = {7, "meeting"}};
 	kv[n++].val = (msgpack_object){.type = MSGPACK_OBJECT_STR,
@@ -478,7 +436,7 @@ int op_meeting_decide(struct request *r)
 	}
 	fields.via.map.size = n;
 	fields.via.map.ptr = kv;
-	q = ops_act(r, matter, strlen(matter), action, &fields, NULL, NULL);
+	q = ops_act(r, matter, strlen(matter), MATTER_WORKFLOW, action, &fields, NULL, NULL);
 	if (q < 0)
 		return q;
 
@@ -500,9 +458,9 @@ int op_meeting_decide(struct request *r)
 	wire_pack_cstr(&rpk, "minutes");
 	msgpack_pack_object(&rpk, *v[3]);
 	wire_pack_cstr(&rpk, "conditions");
-	pack_opt(&rpk, approve ? v[4] : NULL);
+	wire_pack_opt(&rpk, approve ? v[4] : NULL);
 	wire_pack_cstr(&rpk, "reason");
-	pack_opt(&rpk, approve ? NULL : v[5]);
+	wire_pack_opt(&rpk, approve ? NULL : v[5]);
 	wire_pack_cstr(&rpk, "time");
 	msgpack_pack_int64(&rpk, r->now_ms);
 	wire_pack_cstr(&rpk, "tasks");
@@ -536,12 +494,36 @@ int op_meeting_show(struct request *r)
 
 	q = wire_args_check(r->wr->args, spec, 1, v, r->err);
 	if (q == 0)
-		q = load_meeting(r, v[0], &def, &m);
+		q = ops_load_readable(r, v[0], MEETING_WORKFLOW, &def, &m);
 	if (q < 0)
 		return q;
 	q = meeting_reply(r, def, m);
 	eng_instance_free(m);
 	return q;
+}
+
+/* A meeting.list entry, when i is a meeting. */
+static bool list_meeting(struct request *r, const struct wf_def *def,
+			 const struct eng_instance *i, msgpack_packer *pk, void *ctx)
+{
+	msgpack_unpacked u;
+
+	(void)r;
+	(void)ctx;
+	if (strcmp(def->name, MEETING_WORKFLOW) != 0)
+		return false;
+	msgpack_unpacked_init(&u);
+	msgpack_pack_map(pk, 4);
+	wire_pack_cstr(pk, "id");
+	wire_pack_cstr(pk, i->id);
+	wire_pack_cstr(pk, "title");
+	wire_pack_opt(pk, inst_value(i, &u, "title"));
+	wire_pack_cstr(pk, "date");
+	wire_pack_opt(pk, inst_value(i, &u, "date"));
+	wire_pack_cstr(pk, "state");
+	wire_pack_cstr(pk, def->states[i->state].name);
+	msgpack_unpacked_destroy(&u);
+	return true;
 }
 
 int op_meeting_list(struct request *r)
@@ -552,82 +534,16 @@ int op_meeting_list(struct request *r)
 	};
 	const struct wf_def *cur = registry_current(r->d, MEETING_WORKFLOW);
 	const msgpack_object *v[2];
-	char prefix[WF_ID_PREFIX_MAX + 2], last[ENG_ID_MAX + 1] = "";
-	uint64_t limit = 100;
-	msgpack_sbuffer items;
-	msgpack_packer ipk;
-	struct store_cursor *c;
-	struct store_slice k;
-	struct key start;
-	uint32_t n = 0;
-	bool more = false;
+	char prefix[WF_ID_PREFIX_MAX + 2];
 	int q;
 
 	q = wire_args_check(r->wr->args, spec, 2, v, r->err);
 	if (q < 0)
 		return q;
-	if (v[1] && v[1]->via.u64 > 0)
-		limit = v[1]->via.u64;
+	/* Meeting ids begin with the workflow's prefix: only those are walked. */
 	snprintf(prefix, sizeof(prefix), "%s-", cur ? cur->id_prefix : "LG");
-	key_init(&start);
-	if (v[0])
-		key_add_bytes(&start, v[0]->via.str.ptr, v[0]->via.str.size);
-	else
-		key_add_bytes(&start, prefix, strlen(prefix));
-	q = store_cursor_open(r->txn, STORE_DB_INSTANCES, &c);
-	if (q < 0)
-		return ops_store_failed(r, q);
-	msgpack_sbuffer_init(&items);
-	msgpack_packer_init(&ipk, &items, msgpack_sbuffer_write);
-	for (q = store_cursor_seek(c, start.buf, start.len, &k, NULL); q == 0;
-	     q = store_cursor_next(c, &k, NULL)) {
-		struct wire_error err = {0};
-		const struct wf_def *def;
-		struct eng_instance *m;
-		msgpack_unpacked u;
-
-		if (k.len < strlen(prefix) || memcmp(k.data, prefix, strlen(prefix)) != 0)
-			break;
-		if (v[0] && k.len == v[0]->via.str.size &&
-		    memcmp(k.data, v[0]->via.str.ptr, k.len) == 0)
-			continue;
-		if (n == limit) {
-			more = true;
-			break;
-		}
-		if (inst_load(r->d, r->txn, k.data, k.len, &def, &m, NULL, &err) < 0)
-			continue;
-		if (strcmp(def->name, MEETING_WORKFLOW) == 0) {
-			msgpack_unpacked_init(&u);
-			msgpack_pack_map(&ipk, 4);
-			wire_pack_cstr(&ipk, "id");
-			wire_pack_cstr(&ipk, m->id);
-			wire_pack_cstr(&ipk, "title");
-			pack_opt(&ipk, value_of(&u, m, "title"));
-			wire_pack_cstr(&ipk, "date");
-			pack_opt(&ipk, value_of(&u, m, "date"));
-			wire_pack_cstr(&ipk, "state");
-			wire_pack_cstr(&ipk, def->states[m->state].name);
-			msgpack_unpacked_destroy(&u);
-			snprintf(last, sizeof(last), "%s", m->id);
-			n++;
-		}
-		eng_instance_free(m);
-	}
-	store_cursor_close(c);
-	if (q < 0 && q != -ENOENT) {
-		msgpack_sbuffer_destroy(&items);
-		return ops_store_failed(r, q);
-	}
-	msgpack_pack_map(r->pk, 2);
-	wire_pack_cstr(r->pk, "meetings");
-	msgpack_pack_array(r->pk, n);
-	r->pk->callback(r->pk->data, items.data, items.size);
-	wire_pack_cstr(r->pk, "next");
-	if (more && last[0])
-		wire_pack_cstr(r->pk, last);
-	else
-		msgpack_pack_nil(r->pk);
-	msgpack_sbuffer_destroy(&items);
-	return 0;
+	return ops_list(r,
+			&(struct ops_list_args){.key = "meetings", .prefix = prefix, .after = v[0],
+						.limit = v[1]},
+			list_meeting, NULL);
 }

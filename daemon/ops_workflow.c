@@ -8,26 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "instances.h"
 #include "key.h"
 #include "registry.h"
 #include "request.h"
 #include "wire.h"
-
-static void pack_bool(msgpack_packer *pk, bool b)
-{
-	if (b)
-		msgpack_pack_true(pk);
-	else
-		msgpack_pack_false(pk);
-}
-
-static void pack_str_or_nil(msgpack_packer *pk, const char *s)
-{
-	if (s)
-		wire_pack_cstr(pk, s);
-	else
-		msgpack_pack_nil(pk);
-}
 
 int op_workflow_list(struct request *r)
 {
@@ -87,7 +72,7 @@ int op_workflow_list(struct request *r)
 		else
 			wire_pack_cstr(&ipk, "");
 		wire_pack_cstr(&ipk, "current");
-		pack_bool(&ipk, cur && cur->version == version);
+		wire_pack_bool(&ipk, cur && cur->version == version);
 		wire_pack_cstr(&ipk, "digest");
 		wire_pack_cstr(&ipk, hex);
 		wire_pack_cstr(&ipk, "stored");
@@ -110,22 +95,10 @@ int op_workflow_list(struct request *r)
 	wire_pack_cstr(r->pk, "time");
 	msgpack_pack_int64(r->pk, reg->reload_ms);
 	wire_pack_cstr(r->pk, "ok");
-	pack_bool(r->pk, reg->reload_ok);
+	wire_pack_bool(r->pk, reg->reload_ok);
 	wire_pack_cstr(r->pk, "message");
 	wire_pack_cstr(r->pk, reg->reload_msg);
 	return 0;
-}
-
-static void pack_duration(msgpack_packer *pk, bool has, const struct wf_duration *du)
-{
-	char buf[24];
-
-	if (!has) {
-		msgpack_pack_nil(pk);
-		return;
-	}
-	workflow_format_duration(du, buf);
-	wire_pack_cstr(pk, buf);
 }
 
 static void pack_relations(msgpack_packer *pk, const struct wf_def *def, uint32_t mask)
@@ -149,17 +122,17 @@ static void pack_step(msgpack_packer *pk, const struct wf_def *def, const struct
 	wire_pack_cstr(pk, "at");
 	wire_pack_cstr(pk, st->at == WF_AT_DUE_SOON ? "due_soon" : "deadline");
 	wire_pack_cstr(pk, "after");
-	pack_duration(pk, st->at == WF_AT_DEADLINE && st->after.n > 0, &st->after);
+	inst_pack_duration(pk, st->at == WF_AT_DEADLINE && st->after.n > 0, &st->after);
 	wire_pack_cstr(pk, "do");
 	wire_pack_cstr(pk, dos[st->what]);
 	wire_pack_cstr(pk, "level");
-	pack_str_or_nil(pk, st->what == WF_DO_URGE ? levels[st->level] : NULL);
+	wire_pack_cstr_opt(pk, st->what == WF_DO_URGE ? levels[st->level] : NULL);
 	wire_pack_cstr(pk, "to_roles");
 	pack_role_mask(pk, st->to_roles);
 	wire_pack_cstr(pk, "to_relations");
 	pack_relations(pk, def, st->to_relations);
 	wire_pack_cstr(pk, "action");
-	pack_str_or_nil(pk, st->action >= 0 ? def->actions[st->action].name : NULL);
+	wire_pack_cstr_opt(pk, st->action >= 0 ? def->actions[st->action].name : NULL);
 }
 
 static void pack_countersign(msgpack_packer *pk, const struct wf_def *def,
@@ -177,7 +150,7 @@ static void pack_countersign(msgpack_packer *pk, const struct wf_def *def,
 	for (size_t k = 0; k < cs->nchoices; k++)
 		wire_pack_cstr(pk, cs->choices[k]);
 	wire_pack_cstr(pk, "deadline");
-	pack_duration(pk, cs->has_deadline, &cs->deadline);
+	inst_pack_duration(pk, cs->has_deadline, &cs->deadline);
 	wire_pack_cstr(pk, "complete");
 	wire_pack_cstr(pk, cs->complete == WF_COMPLETE_ALL ? "all" : "quorum");
 	wire_pack_cstr(pk, "quorum");
@@ -185,7 +158,7 @@ static void pack_countersign(msgpack_packer *pk, const struct wf_def *def,
 	wire_pack_cstr(pk, "on_deadline");
 	wire_pack_cstr(pk, on_deadline[cs->on_deadline]);
 	wire_pack_cstr(pk, "deem");
-	pack_str_or_nil(pk, cs->deem);
+	wire_pack_cstr_opt(pk, cs->deem);
 	wire_pack_cstr(pk, "answer");
 	wire_pack_cstr(pk, def->actions[cs->answer].name);
 	wire_pack_cstr(pk, "then");
@@ -201,11 +174,11 @@ static void pack_field(msgpack_packer *pk, const struct wf_def *def, const struc
 	wire_pack_cstr(pk, "name");
 	wire_pack_cstr(pk, f->name);
 	wire_pack_cstr(pk, "title");
-	pack_str_or_nil(pk, f->title);
+	wire_pack_cstr_opt(pk, f->title);
 	wire_pack_cstr(pk, "type");
 	wire_pack_cstr(pk, types[f->type]);
 	wire_pack_cstr(pk, "required");
-	pack_bool(pk, f->required);
+	wire_pack_bool(pk, f->required);
 	wire_pack_cstr(pk, "min");
 	msgpack_pack_int64(pk, f->min);
 	wire_pack_cstr(pk, "max");
@@ -219,7 +192,7 @@ static void pack_field(msgpack_packer *pk, const struct wf_def *def, const struc
 		msgpack_pack_nil(pk);
 	}
 	wire_pack_cstr(pk, "relation");
-	pack_str_or_nil(pk, f->relation >= 0 ? def->relations[f->relation] : NULL);
+	wire_pack_cstr_opt(pk, f->relation >= 0 ? def->relations[f->relation] : NULL);
 }
 
 static void pack_action(msgpack_packer *pk, const struct wf_def *def, const struct wf_action *a)
@@ -236,9 +209,9 @@ static void pack_action(msgpack_packer *pk, const struct wf_def *def, const stru
 	for (size_t k = 0; k < a->nfrom; k++)
 		wire_pack_cstr(pk, def->states[a->from[k]].name);
 	wire_pack_cstr(pk, "to");
-	pack_str_or_nil(pk, a->to >= 0 ? def->states[a->to].name : NULL);
+	wire_pack_cstr_opt(pk, a->to >= 0 ? def->states[a->to].name : NULL);
 	wire_pack_cstr(pk, "automatic");
-	pack_bool(pk, a->automatic);
+	wire_pack_bool(pk, a->automatic);
 	wire_pack_cstr(pk, "roles");
 	pack_role_mask(pk, a->roles);
 	wire_pack_cstr(pk, "relations");
@@ -259,11 +232,11 @@ static void pack_state(msgpack_packer *pk, const struct wf_def *def, const struc
 	wire_pack_cstr(pk, "title");
 	wire_pack_cstr(pk, s->title);
 	wire_pack_cstr(pk, "terminal");
-	pack_bool(pk, s->terminal);
+	wire_pack_bool(pk, s->terminal);
 	wire_pack_cstr(pk, "deadline");
-	pack_duration(pk, s->has_deadline, &s->deadline);
+	inst_pack_duration(pk, s->has_deadline, &s->deadline);
 	wire_pack_cstr(pk, "due_soon");
-	pack_duration(pk, s->has_due_soon, &s->due_soon);
+	inst_pack_duration(pk, s->has_due_soon, &s->due_soon);
 	wire_pack_cstr(pk, "ladder");
 	msgpack_pack_array(pk, s->nsteps);
 	for (size_t k = 0; k < s->nsteps; k++)
@@ -321,7 +294,7 @@ int op_workflow_show(struct request *r)
 	wire_pack_cstr(r->pk, "calendar");
 	wire_pack_cstr(r->pk, def->calendar);
 	wire_pack_cstr(r->pk, "current");
-	pack_bool(r->pk, def == cur);
+	wire_pack_bool(r->pk, def == cur);
 	wire_pack_cstr(r->pk, "start");
 	wire_pack_cstr(r->pk, def->states[def->start].name);
 	wire_pack_cstr(r->pk, "relations");

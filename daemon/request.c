@@ -445,17 +445,11 @@ int op_status(struct request *r)
 	wire_pack_cstr(r->pk, "now");
 	msgpack_pack_int64(r->pk, r->now_ms);
 	wire_pack_cstr(r->pk, "test_clock");
-	if (r->d->test_clock)
-		msgpack_pack_true(r->pk);
-	else
-		msgpack_pack_false(r->pk);
+	wire_pack_bool(r->pk, r->d->test_clock);
 	wire_pack_cstr(r->pk, "instances");
 	msgpack_pack_uint64(r->pk, instances);
 	wire_pack_cstr(r->pk, "next_deadline");
-	if (next_deadline > 0)
-		msgpack_pack_int64(r->pk, next_deadline);
-	else
-		msgpack_pack_nil(r->pk);
+	wire_pack_time(r->pk, next_deadline);
 	wire_pack_cstr(r->pk, "seq");
 	msgpack_pack_uint64(r->pk, r->d->next_seq - 1);
 	wire_pack_cstr(r->pk, "units");
@@ -465,10 +459,7 @@ int op_status(struct request *r)
 	wire_pack_cstr(r->pk, "used_bytes");
 	msgpack_pack_uint64(r->pk, info.used_bytes);
 	wire_pack_cstr(r->pk, "storage_full");
-	if (r->d->storage_full)
-		msgpack_pack_true(r->pk);
-	else
-		msgpack_pack_false(r->pk);
+	wire_pack_bool(r->pk, r->d->storage_full);
 	wire_pack_cstr(r->pk, "requests");
 	msgpack_pack_uint64(r->pk, r->d->requests);
 	wire_pack_cstr(r->pk, "batches");

@@ -125,12 +125,52 @@ static const char *type_name(const msgpack_object *o)
 	return "an unknown type";
 }
 
-static bool str_is(const msgpack_object *o, const char *s)
+bool wire_str_is(const msgpack_object *o, const char *s)
 {
 	size_t n = strlen(s);
 
-	return o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
+	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == n &&
 	       memcmp(o->via.str.ptr, s, n) == 0;
+}
+
+int64_t wire_int(const msgpack_object *o)
+{
+	return o && (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER ||
+		     o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		       ? o->via.i64
+		       : 0;
+}
+
+void wire_pack_cstr_opt(msgpack_packer *pk, const char *s)
+{
+	if (s)
+		wire_pack_cstr(pk, s);
+	else
+		msgpack_pack_nil(pk);
+}
+
+void wire_pack_opt(msgpack_packer *pk, const msgpack_object *o)
+{
+	if (o)
+		msgpack_pack_object(pk, *o);
+	else
+		msgpack_pack_nil(pk);
+}
+
+void wire_pack_time(msgpack_packer *pk, int64_t ms)
+{
+	if (ms > 0)
+		msgpack_pack_int64(pk, ms);
+	else
+		msgpack_pack_nil(pk);
+}
+
+void wire_pack_bool(msgpack_packer *pk, bool b)
+{
+	if (b)
+		msgpack_pack_true(pk);
+	else
+		msgpack_pack_false(pk);
 }
 
 static bool str_eq(const msgpack_object *a, const msgpack_object *b)
@@ -235,7 +275,7 @@ static void peek_id(const msgpack_object *map, char *ret_id)
 	if (!ret_id || map->type != MSGPACK_OBJECT_MAP)
 		return;
 	for (uint32_t i = 0; i < map->via.map.size; i++) {
-		if (!str_is(&map->via.map.ptr[i].key, "id"))
+		if (!wire_str_is(&map->via.map.ptr[i].key, "id"))
 			continue;
 		if (id)
 			return; /* duplicate: neither is the id */
@@ -345,7 +385,7 @@ static int envelope_check(struct wire_request *req, char *ret_id, struct wire_er
 
 	/* The version first: another version may have another envelope. */
 	for (uint32_t i = 0; i < root->via.map.size; i++) {
-		if (str_is(&root->via.map.ptr[i].key, "v")) {
+		if (wire_str_is(&root->via.map.ptr[i].key, "v")) {
 			v = &root->via.map.ptr[i].val;
 			n_v++;
 		}
@@ -371,7 +411,7 @@ static int envelope_check(struct wire_request *req, char *ret_id, struct wire_er
 					      "request map keys must be strings, key %u is %s",
 					      (unsigned)i + 1, type_name(k));
 		for (j = 0; j < _KEY_MAX; j++) {
-			if (str_is(k, envelope_keys[j]))
+			if (wire_str_is(k, envelope_keys[j]))
 				break;
 		}
 		if (j == _KEY_MAX)
@@ -662,7 +702,7 @@ static int arg_check(const struct wire_arg *a, const msgpack_object *o, struct w
 	case WIRE_CHOICE:
 		if (o->type == MSGPACK_OBJECT_STR) {
 			for (size_t i = 0; a->choices && a->choices[i]; i++) {
-				if (str_is(o, a->choices[i]))
+				if (wire_str_is(o, a->choices[i]))
 					return 0;
 			}
 		}
@@ -675,7 +715,7 @@ static int arg_check(const struct wire_arg *a, const msgpack_object *o, struct w
 static size_t spec_find(const msgpack_object *key, const struct wire_arg *spec, size_t n)
 {
 	for (size_t j = 0; j < n; j++) {
-		if (str_is(key, spec[j].name))
+		if (wire_str_is(key, spec[j].name))
 			return j;
 	}
 	return n;
@@ -747,7 +787,7 @@ int wire_args_check(const msgpack_object *args, const struct wire_arg *spec, siz
 		const msgpack_object *v = NULL;
 
 		for (uint32_t i = 0; i < m->size && !v; i++) {
-			if (str_is(&m->ptr[i].key, spec[j].name))
+			if (wire_str_is(&m->ptr[i].key, spec[j].name))
 				v = &m->ptr[i].val;
 		}
 		if (!v && spec[j].required)
@@ -759,7 +799,7 @@ int wire_args_check(const msgpack_object *args, const struct wire_arg *spec, siz
 		for (size_t j = 0; j < n; j++) {
 			ret_vals[j] = NULL;
 			for (uint32_t i = 0; i < m->size && !ret_vals[j]; i++) {
-				if (str_is(&m->ptr[i].key, spec[j].name))
+				if (wire_str_is(&m->ptr[i].key, spec[j].name))
 					ret_vals[j] = &m->ptr[i].val;
 			}
 		}

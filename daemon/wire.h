@@ -121,5 +121,17 @@ void wire_reply_error(msgpack_packer *pk, const char *id, size_t id_len, int cod
 /* Pack a NUL-terminated string / a string of n bytes. */
 void wire_pack_cstr(msgpack_packer *pk, const char *s);
 void wire_pack_str(msgpack_packer *pk, const char *s, size_t n);
+/* Pack s, or nil when s is NULL. */
+void wire_pack_cstr_opt(msgpack_packer *pk, const char *s);
+/* Pack the object o, or nil when o is NULL. */
+void wire_pack_opt(msgpack_packer *pk, const msgpack_object *o);
+/* Pack a time in ms, or nil when it is 0 (none). */
+void wire_pack_time(msgpack_packer *pk, int64_t ms);
+void wire_pack_bool(msgpack_packer *pk, bool b);
+
+/* True when o (may be NULL) is the string s. */
+bool wire_str_is(const msgpack_object *o, const char *s);
+/* The value of the integer o; 0 when o is NULL or not an integer. */
+int64_t wire_int(const msgpack_object *o);
 
 #endif

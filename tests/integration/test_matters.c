@@ -901,7 +901,8 @@ static void matter_goes_from_submission_to_closed_through_a_meeting(void **state
 		refused(t, t->office, DOCKET_EEXISTS, NULL, "meeting.decide",
 			"{s:s s:s s:s s:s s:s}", "id", lg, "matter", id, "decision", "rejected",
 			"minutes", "LG-45/4", "reason", "Changed our minds");
-		refused(t, t->office, DOCKET_EBADARG, "state closed", "instance.act", "{s:s s:s}",
+		/* The generic op is refused for any matter, before its state. */
+		refused(t, t->office, DOCKET_EFORBIDDEN, "matter.*", "instance.act", "{s:s s:s}",
 			"id", id, "action", "close");
 	}
 }
