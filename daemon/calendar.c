@@ -29,6 +29,7 @@
 
 #include <yaml.h>
 
+#include "digest.h"
 #include "yamlmap.h"
 
 #define CALENDAR_NAME_MAX 64        /* bytes in a calendar's name */
@@ -787,6 +788,13 @@ struct calendar *calendar_free(struct calendar *c)
 }
 
 /* --- Counting --- */
+
+uint64_t calendar_digest(const struct calendar *c)
+{
+	uint64_t h = digest_add(DIGEST_INIT, &c->first_day, sizeof(c->first_day));
+
+	return digest_add(h, c->kind, (size_t)c->ndays);
+}
 
 int calendar_first_year(const struct calendar *c)
 {

@@ -33,6 +33,13 @@ int calendar_load(const char *dir, const char *name, FILE *err, struct calendar 
 /* Free c; takes NULL and returns NULL. */
 struct calendar *calendar_free(struct calendar *c);
 
+/*
+ * A 64-bit FNV-1a digest of what the calendar says (its first day and the
+ * working or non-working kind of every day): equal digests count every
+ * deadline alike.
+ */
+uint64_t calendar_digest(const struct calendar *c);
+
 /* The first and last year loaded; the calendar covers both in full. */
 int calendar_first_year(const struct calendar *c);
 int calendar_last_year(const struct calendar *c);

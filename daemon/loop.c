@@ -357,10 +357,33 @@ static void loop_refuse_pending(struct loop *l)
 	loop_close_frames(l, n);
 }
 
+/*
+ * Recompute the open deadlines when the calendar says something new: its
+ * digest is kept in META, so a start-up or a reload with the calendar
+ * unchanged reads one record, whatever the number of instances.
+ */
 static int recompute_fn(struct daemon *d, struct store_txn *txn, void *arg)
 {
+	static const char key[] = "calendar_digest";
+	uint8_t b[8];
+	struct store_slice v;
+	int r;
+
 	(void)arg;
-	return inst_recompute_all(d, txn, daemon_now_ms(d));
+	key_put_be64(b, calendar_digest(d->calendar));
+	r = store_get(txn, STORE_DB_META, key, sizeof(key) - 1, &v);
+	if (r == 0 && v.len == sizeof(b) && memcmp(v.data, b, sizeof(b)) == 0)
+		return 0;
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = inst_recompute_all(d, txn, daemon_now_ms(d));
+	if (r >= 0) {
+		int q = store_put(txn, STORE_DB_META, key, sizeof(key) - 1, b, sizeof(b), 0);
+
+		if (q < 0)
+			return q;
+	}
+	return r;
 }
 
 /*

@@ -17,6 +17,7 @@
 #include <zmq.h>
 
 #include "commit.h"
+#include "digest.h"
 #include "events.h"
 #include "instances.h"
 #include "key.h"
@@ -55,15 +56,12 @@ static uint64_t args_digest(const msgpack_object *args)
 {
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h;
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_object(&pk, *args);
-	for (size_t i = 0; i < sb.size; i++) {
-		h ^= (uint8_t)sb.data[i];
-		h *= 0x100000001b3ull;
-	}
+	h = digest_add(DIGEST_INIT, sb.data, sb.size);
 	msgpack_sbuffer_destroy(&sb);
 	return h;
 }

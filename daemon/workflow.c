@@ -28,6 +28,7 @@
 
 #include <yaml.h>
 
+#include "digest.h"
 #include "yamlmap.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -361,14 +362,7 @@ void workflow_format_duration(const struct wf_duration *d, char buf[24])
 
 uint64_t workflow_digest(const void *buf, size_t len)
 {
-	const unsigned char *p = buf;
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	return digest_add(DIGEST_INIT, buf, len);
 }
 
 /*
