@@ -25,7 +25,8 @@ struct command {
 	int (*handler)(const struct command *cmd, int argc, char **argv);
 	const char *usage; /* the arguments after the command words */
 	const char *help;  /* first line: the summary; then details and options */
-	const char *op;    /* the protocol op it sends, for the help text; or NULL */
+	const char *op;    /* the protocol op it sends: named in the help text, and sent
+			    * by cmd_matter_step, cmd_history, cli_query_id; or NULL */
 	bool show_roles;   /* list the roles in the help text */
 };
 
@@ -80,6 +81,13 @@ int cli_call(docket_client *c, const char *op, const msgpack_sbuffer *args,
  */
 int cli_query(const char *op, const msgpack_sbuffer *args, docket_reply **ret,
 	      const char *what_fmt, ...) __attribute__((format(printf, 4, 5)));
+/*
+ * `docket <group> <verb> ID` without options of its own: cli_query() of
+ * cmd's op with {"id": ID}, reporting "docket: cannot <verb> <group> 'ID':
+ * ...". The ID is argv[optind]. Returns 0 with *ret as cli_query() leaves it
+ * (NULL after --json or --help), or an exit code.
+ */
+int cli_query_id(const struct command *cmd, int argc, char **argv, docket_reply **ret);
 
 /* Pack a map of string arguments: "name", value, ..., NULL; pairs whose value
  * is NULL are left out. sb must be initialised. */
@@ -133,7 +141,6 @@ bool cli_is_nil(const msgpack_object *o);  /* absent or nil */
 bool cli_is_true(const msgpack_object *o); /* the boolean true */
 bool cli_get_i64(const msgpack_object *o, int64_t *ret);
 void cli_pack_str(msgpack_packer *pk, const char *s);
-msgpack_object cli_str_object(const char *s); /* borrows s */
 /* The items of an array as text joined by sep; empty when it has none, "-"
  * when it is absent or nil, its JSON when it is not an array. */
 char *cli_strs_text(const msgpack_object *a, const char *sep, const char *empty);
@@ -146,6 +153,9 @@ char *cli_shorten(char *s, size_t max);
  * after "missing <what>" or "unexpected argument". */
 int cli_want_operands(const struct command *cmd, int argc, char **argv, int min, int max,
 		      const char *what);
+/* A command without options of its own: the global options, then exactly n
+ * operands. Returns -1 to go on, or an exit code (EX_OK after --help). */
+int cli_parse_plain(const struct command *cmd, int argc, char **argv, int n, const char *what);
 
 /*
  * A paged list: the op is called with the string args, "after" and "limit",
@@ -156,7 +166,7 @@ struct cli_pager {
 	const char *op;
 	const char *key;            /* the list in a page: "instances", "events" */
 	const char *what;           /* "cannot list the instances" */
-	msgpack_object_type cursor; /* STR or POSITIVE_INTEGER */
+	msgpack_object_type cursor; /* STR (an id) or POSITIVE_INTEGER (an event seq) */
 	const char *strs[16];       /* name, value, ... NULL: string args; NULL values left out */
 	msgpack_object after;       /* the first cursor; NIL for none */
 	uint64_t limit;             /* per page; 0: the daemon's default */
@@ -166,11 +176,34 @@ struct cli_pager {
 	size_t n_pages;
 	const msgpack_object *next; /* of the last page; NULL when it was nil */
 };
-/* Returns 0 or an exit code after reporting "docket: <what>: ...". */
-int cli_pager_run(struct cli_pager *p, docket_client *c);
-/* --json: one page as it came; with --all the pages as one {key, "next"}. */
-int cli_pager_print_json(const struct cli_pager *p);
-void cli_pager_free(struct cli_pager *p);
+
+/* The options of every list command, for its struct option array; their
+ * values lie above the global options' (main.c) and apart from any other. */
+enum {
+	CLI_OPT_AFTER = 0x200, /* --after ID, or --after SEQ when the cursor is a seq */
+	CLI_OPT_LIMIT,         /* --limit N */
+	CLI_OPT_ALL,           /* --all */
+};
+/*
+ * A cli_getopt() result o that a list command does not handle itself:
+ * CLI_OPT_AFTER, CLI_OPT_LIMIT or CLI_OPT_ALL into p, help or an error.
+ * Returns -1 to go on, or an exit code (EX_OK after --help; EX_USAGE for
+ * a bad value, reported here, or for an option of no list).
+ */
+int cli_pager_option(const struct command *cmd, struct cli_pager *p, int o);
+/*
+ * The rest of a list command once p is set from its options: connect, fetch
+ * the pages and print them. With --json as one value (one page as it came;
+ * with --all the pages as one {key, "next"}); otherwise t, its header row
+ * added, with a row from add_row for each item, or the line empty when there
+ * are none, then, when more may follow, a hint on standard error:
+ * "more <key> may follow: docket <group> <verb> [ID] [--NAME VALUE]...
+ * [--limit N] --after <next> (or --all)", where p's string arg "id" is the
+ * ID operand and the others are options. Frees p and t. Returns 0 or an exit
+ * code after reporting "docket: <what>: ...".
+ */
+int cli_pager_list(const struct command *cmd, struct cli_pager *p, struct table *t,
+		   const char *empty, void (*add_row)(struct table *t, const msgpack_object *item));
 
 /*
  * Read a YAML (or JSON) file, "-" for standard input, of at most max bytes
@@ -187,13 +220,6 @@ int cli_file_error(const char *path, const yaml_node_t *n, const char *fmt, ...)
 char *cli_yaml_scalar_dup(const yaml_node_t *n);
 /* A plain "", "~" or "null": YAML's null. */
 bool cli_yaml_is_null(const yaml_node_t *n);
-
-/*
- * `docket <group> history ID [--after SEQ] [--limit N] [--all]` for an op
- * answering like instance.history ({"events", "next"}): one line per event.
- * The group ("instance", "matter") names the object in messages.
- */
-int cli_history(const struct command *cmd, int argc, char **argv, const char *op);
 
 /* Handlers (cmd_*.c). */
 int cmd_keygen(const struct command *cmd, int argc, char **argv);
@@ -213,21 +239,17 @@ int cmd_instance_start(const struct command *cmd, int argc, char **argv);
 int cmd_instance_act(const struct command *cmd, int argc, char **argv);
 int cmd_instance_show(const struct command *cmd, int argc, char **argv);
 int cmd_instance_list(const struct command *cmd, int argc, char **argv);
-int cmd_instance_history(const struct command *cmd, int argc, char **argv);
+/* `docket <group> history ID [--after SEQ] [--limit N] [--all]`: the events
+ * of cmd's op (instance.history, matter.history), one line each. The group
+ * ("instance", "matter") names the object in messages. */
+int cmd_history(const struct command *cmd, int argc, char **argv);
 int cmd_clock_set(const struct command *cmd, int argc, char **argv);
 int cmd_matter_submit(const struct command *cmd, int argc, char **argv);
-int cmd_matter_withdraw(const struct command *cmd, int argc, char **argv);
-int cmd_matter_accept(const struct command *cmd, int argc, char **argv);
-int cmd_matter_return(const struct command *cmd, int argc, char **argv);
-int cmd_matter_reject(const struct command *cmd, int argc, char **argv);
-int cmd_matter_consult(const struct command *cmd, int argc, char **argv);
-int cmd_matter_consult_add(const struct command *cmd, int argc, char **argv);
-int cmd_matter_consult_remove(const struct command *cmd, int argc, char **argv);
-int cmd_matter_opinion(const struct command *cmd, int argc, char **argv);
-int cmd_matter_propose(const struct command *cmd, int argc, char **argv);
+/* `docket matter withdraw|accept|return|reject|consult|consult-add|
+ * consult-remove|opinion|propose`: the step of a matter that cmd's op names. */
+int cmd_matter_step(const struct command *cmd, int argc, char **argv);
 int cmd_matter_list(const struct command *cmd, int argc, char **argv);
 int cmd_matter_show(const struct command *cmd, int argc, char **argv);
-int cmd_matter_history(const struct command *cmd, int argc, char **argv);
 int cmd_meeting_create(const struct command *cmd, int argc, char **argv);
 int cmd_meeting_agenda(const struct command *cmd, int argc, char **argv);
 int cmd_meeting_hold(const struct command *cmd, int argc, char **argv);

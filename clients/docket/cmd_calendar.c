@@ -9,11 +9,6 @@
 
 #include "cli.h"
 
-static void pack_str(msgpack_packer *pk, const char *s)
-{
-	msgpack_pack_str_with_body(pk, s, strlen(s));
-}
-
 int cmd_calendar_show(const struct command *cmd, int argc, char **argv)
 {
 	docket_reply *rep = NULL;
@@ -112,12 +107,12 @@ int cmd_calendar_add_days(const struct command *cmd, int argc, char **argv)
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, 3);
-	pack_str(&pk, "from");
-	pack_str(&pk, from);
-	pack_str(&pk, "n");
+	cli_pack_str(&pk, "from");
+	cli_pack_str(&pk, from);
+	cli_pack_str(&pk, "n");
 	msgpack_pack_uint64(&pk, n);
-	pack_str(&pk, "unit");
-	pack_str(&pk, calendar_days ? "days" : "workdays");
+	cli_pack_str(&pk, "unit");
+	cli_pack_str(&pk, calendar_days ? "days" : "workdays");
 	r = cli_query("calendar.add_days", &sb, &rep, "cannot count %llu %s from %s",
 		      (unsigned long long)n, calendar_days ? "days" : "working days", from);
 	msgpack_sbuffer_destroy(&sb);

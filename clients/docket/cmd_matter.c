@@ -62,9 +62,6 @@ enum {
 	OPT_MEETING = 'm',
 	OPT_FROM = 'f',
 	OPT_TO = 'T',
-	OPT_AFTER = 'a',
-	OPT_LIMIT = 'l',
-	OPT_ALL = 'A',
 	OPT_DATE = 'd',
 	OPT_ADD = '+',
 	OPT_REMOVE = '-',
@@ -280,7 +277,7 @@ static void print_wrapped(const msgpack_object *o, const char *prefix, const cha
 }
 
 /* A section heading, after a blank line. An empty section is one line instead:
- * "Tasks: none". */
+ * "Tasks: none" (list_heading). */
 static void heading(const char *title)
 {
 	printf("\n%s\n", title);
@@ -289,6 +286,19 @@ static void heading(const char *title)
 static bool is_empty_array(const msgpack_object *a)
 {
 	return !a || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size == 0;
+}
+
+/* The heading of a section listing the items of array a; when a has none,
+ * the section is one line instead: "<title>: <none>", or "<title>: -" when a
+ * is absent or not an array. Returns whether a has items to list. */
+static bool list_heading(const char *title, const msgpack_object *a, const char *none)
+{
+	if (is_empty_array(a)) {
+		printf("\n%s: %s\n", title, a && a->type == MSGPACK_OBJECT_ARRAY ? none : "-");
+		return false;
+	}
+	heading(title);
+	return true;
 }
 
 /*
@@ -360,12 +370,8 @@ static void print_documents(const msgpack_object *docs)
 {
 	struct table t;
 
-	if (is_empty_array(docs)) {
-		printf("\nDocuments: %s\n",
-		       docs && docs->type == MSGPACK_OBJECT_ARRAY ? "none" : "-");
+	if (!list_heading("Documents", docs, "none"))
 		return;
-	}
-	heading("Documents");
 	table_init(&t, 4);
 	table_add(&t, "NAME", "SIZE", "KEPT", "CHECKSUM");
 	for (uint32_t i = 0; i < docs->via.array.size; i++) {
@@ -396,12 +402,8 @@ static void print_opinions(const msgpack_object *ops)
 	bool cut = false;
 	struct table t;
 
-	if (is_empty_array(ops)) {
-		printf("\nOpinions: %s\n",
-		       ops && ops->type == MSGPACK_OBJECT_ARRAY ? "none asked" : "-");
+	if (!list_heading("Opinions", ops, "none asked"))
 		return;
-	}
-	heading("Opinions");
 	table_init(&t, 7);
 	table_add(&t, "UNIT", "ANSWER", "NOTE", "ASKED", "DEADLINE", "ANSWERED", "COMMENT");
 	for (uint32_t i = 0; i < ops->via.array.size; i++) {
@@ -483,11 +485,8 @@ static void print_decision_details(const msgpack_object *d, const char *indent)
 
 static void print_decisions(const msgpack_object *ds)
 {
-	if (is_empty_array(ds)) {
-		printf("\nDecisions: %s\n", ds && ds->type == MSGPACK_OBJECT_ARRAY ? "none" : "-");
+	if (!list_heading("Decisions", ds, "none"))
 		return;
-	}
-	heading("Decisions");
 	for (uint32_t i = 0; i < ds->via.array.size; i++) {
 		const msgpack_object *d = &ds->via.array.ptr[i];
 		char *when = cli_time(get(d, "time")), *mt = cli_text(get(d, "meeting"));
@@ -505,12 +504,8 @@ static void print_tasks(const msgpack_object *tasks)
 {
 	struct table t;
 
-	if (is_empty_array(tasks)) {
-		printf("\nTasks: %s\n",
-		       tasks && tasks->type == MSGPACK_OBJECT_ARRAY ? "none" : "-");
+	if (!list_heading("Tasks", tasks, "none"))
 		return;
-	}
-	heading("Tasks");
 	table_init(&t, 6);
 	table_add(&t, "ID", "LEAD", "STATE", "STATUS", "DUE", "TITLE");
 	for (uint32_t i = 0; i < tasks->via.array.size; i++) {
@@ -1245,8 +1240,10 @@ out:
 }
 
 /*
- * The steps of a matter: one op each, the matter's id, maybe units or an
- * answer, and some of --reason, --note, --comment, --summary, --proposal.
+ * The steps of a matter (cmd_matter_step): one op each, a row of steps[]
+ * found by the command row's op. Each takes the matter's id, maybe units or
+ * an answer, and some of --reason, --note, --comment, --summary, --proposal,
+ * and prints the matter's header (with the opinions after units or an answer).
  */
 enum {
 	SO_REASON = 1u << 0,
@@ -1258,12 +1255,28 @@ enum {
 
 enum step_operands { STEP_ID, STEP_UNITS, STEP_ANSWER };
 
-struct step {
-	const char *op;
-	unsigned opts, required;
-	enum step_operands operands;
+static const struct step {
+	const char *op;              /* the command row's op */
+	unsigned opts, required;     /* SO_ bits */
+	enum step_operands operands; /* after the ID: none, UNIT..., ANSWER */
 	const char *did, *did_after; /* "<did> <id>[ <did_after>]" */
 	const char *failed;          /* "cannot <failed> matter '<id>'" */
+} steps[] = {
+    {"matter.withdraw", SO_REASON, SO_REASON, STEP_ID, "withdrew", NULL, "withdraw"},
+    {"matter.accept", SO_NOTE, 0, STEP_ID, "accepted", "for review", "accept"},
+    {"matter.return", SO_REASON, SO_REASON, STEP_ID, "returned", "to its submitter for supplements",
+     "return"},
+    {"matter.reject", SO_REASON, SO_REASON, STEP_ID, "rejected", NULL, "reject"},
+    {"matter.consult", 0, 0, STEP_UNITS, "asked the units for their opinions on", NULL,
+     "start the consultation on"},
+    {"matter.consult_add", SO_REASON, SO_REASON, STEP_UNITS,
+     "asked more units for their opinions on", NULL, "ask more units on"},
+    {"matter.consult_remove", SO_REASON, SO_REASON, STEP_UNITS,
+     "stopped asking units for their opinions on", NULL, "stop asking units on"},
+    {"matter.opinion", SO_COMMENT, 0, STEP_ANSWER, "gave your opinion on", NULL,
+     "give your opinion on"},
+    {"matter.propose", SO_SUMMARY | SO_PROPOSAL, SO_SUMMARY | SO_PROPOSAL, STEP_ID, "proposed",
+     "to the leading group", "propose"},
 };
 
 static const struct {
@@ -1316,8 +1329,20 @@ static void pack_strs(msgpack_packer *pk, char *const *v, size_t n)
 		cli_pack_str(pk, v[i]);
 }
 
-static int matter_step(const struct command *cmd, int argc, char **argv, const struct step *st)
+/* The row of steps[] for op. */
+static const struct step *step_find(const char *op)
 {
+	for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
+		if (strcmp(steps[i].op, op) == 0)
+			return &steps[i];
+	}
+	abort(); /* a programmer's error: main.c gives cmd_matter_step a row without a step */
+}
+
+/* Parse the step's options and operands, send its op, print the matter. */
+int cmd_matter_step(const struct command *cmd, int argc, char **argv)
+{
+	const struct step *st = step_find(cmd->op);
 	struct option opts[ARRAY_SIZE(step_opts) + 1];
 	const char *vals[ARRAY_SIZE(step_opts)] = {NULL};
 	const char *id, *answer = NULL;
@@ -1433,153 +1458,14 @@ static int matter_step(const struct command *cmd, int argc, char **argv, const s
 	return 0;
 }
 
-int cmd_matter_withdraw(const struct command *cmd, int argc, char **argv)
-{
-	static const struct step st = {
-		.op = "matter.withdraw",
-		.opts = SO_REASON,
-		.required = SO_REASON,
-		.operands = STEP_ID,
-		.did = "withdrew",
-		.failed = "withdraw",
-	};
-
-	return matter_step(cmd, argc, argv, &st);
-}
-
-int cmd_matter_accept(const struct command *cmd, int argc, char **argv)
-{
-	static const struct step st = {
-		.op = "matter.accept",
-		.opts = SO_NOTE,
-		.operands = STEP_ID,
-		.did = "accepted",
-		.did_after = "for review",
-		.failed = "accept",
-	};
-
-	return matter_step(cmd, argc, argv, &st);
-}
-
-int cmd_matter_return(const struct command *cmd, int argc, char **argv)
-{
-	static const struct step st = {
-		.op = "matter.return",
-		.opts = SO_REASON,
-		.required = SO_REASON,
-		.operands = STEP_ID,
-		.did = "returned",
-		.did_after = "to its submitter for supplements",
-		.failed = "return",
-	};
-
-	return matter_step(cmd, argc, argv, &st);
-}
-
-int cmd_matter_reject(const struct command *cmd, int argc, char **argv)
-{
-	static const struct step st = {
-		.op = "matter.reject",
-		.opts = SO_REASON,
-		.required = SO_REASON,
-		.operands = STEP_ID,
-		.did = "rejected",
-		.failed = "reject",
-	};
-
-	return matter_step(cmd, argc, argv, &st);
-}
-
-int cmd_matter_consult(const struct command *cmd, int argc, char **argv)
-{
-	static const struct step st = {
-		.op = "matter.consult",
-		.operands = STEP_UNITS,
-		.did = "asked the units for their opinions on",
-		.failed = "start the consultation on",
-	};
-
-	return matter_step(cmd, argc, argv, &st);
-}
-
-int cmd_matter_consult_add(const struct command *cmd, int argc, char **argv)
-{
-	static const struct step st = {
-		.op = "matter.consult_add",
-		.opts = SO_REASON,
-		.required = SO_REASON,
-		.operands = STEP_UNITS,
-		.did = "asked more units for their opinions on",
-		.failed = "ask more units on",
-	};
-
-	return matter_step(cmd, argc, argv, &st);
-}
-
-int cmd_matter_consult_remove(const struct command *cmd, int argc, char **argv)
-{
-	static const struct step st = {
-		.op = "matter.consult_remove",
-		.opts = SO_REASON,
-		.required = SO_REASON,
-		.operands = STEP_UNITS,
-		.did = "stopped asking units for their opinions on",
-		.failed = "stop asking units on",
-	};
-
-	return matter_step(cmd, argc, argv, &st);
-}
-
-int cmd_matter_opinion(const struct command *cmd, int argc, char **argv)
-{
-	static const struct step st = {
-		.op = "matter.opinion",
-		.opts = SO_COMMENT,
-		.operands = STEP_ANSWER,
-		.did = "gave your opinion on",
-		.failed = "give your opinion on",
-	};
-
-	return matter_step(cmd, argc, argv, &st);
-}
-
-int cmd_matter_propose(const struct command *cmd, int argc, char **argv)
-{
-	static const struct step st = {
-		.op = "matter.propose",
-		.opts = SO_SUMMARY | SO_PROPOSAL,
-		.required = SO_SUMMARY | SO_PROPOSAL,
-		.operands = STEP_ID,
-		.did = "proposed",
-		.did_after = "to the leading group",
-		.failed = "propose",
-	};
-
-	return matter_step(cmd, argc, argv, &st);
-}
-
 /*
- * docket matter show, list, history
+ * docket matter show, list (history: cmd_history)
  */
 int cmd_matter_show(const struct command *cmd, int argc, char **argv)
 {
-	docket_reply *rep = NULL;
-	msgpack_sbuffer sb;
-	const char *id;
-	int o, r;
+	docket_reply *rep;
+	int r = cli_query_id(cmd, argc, argv, &rep);
 
-	o = cli_getopt(cmd, argc, argv, NULL);
-	if (o != CLI_DONE)
-		return o == CLI_HELP ? EX_OK : EX_USAGE;
-	r = cli_want_operands(cmd, argc, argv, 1, 1, "the matter ID");
-	if (r >= 0)
-		return r;
-	id = argv[optind];
-
-	msgpack_sbuffer_init(&sb);
-	cli_args_strs(&sb, "id", id, NULL);
-	r = cli_query("matter.show", &sb, &rep, "cannot show matter '%s'", id);
-	msgpack_sbuffer_destroy(&sb);
 	if (r || !rep)
 		return r;
 	r = print_matter(&rep->result);
@@ -1587,50 +1473,13 @@ int cmd_matter_show(const struct command *cmd, int argc, char **argv)
 	return r;
 }
 
-int cmd_matter_history(const struct command *cmd, int argc, char **argv)
+/* A row of `matter list`. */
+static void matter_row(struct table *t, const msgpack_object *m)
 {
-	return cli_history(cmd, argc, argv, "matter.history");
-}
-
-/* "more matters may follow: docket matter list --state pool --after M-... (or --all)" */
-static void pager_hint(const struct cli_pager *p, const char *what, const char *command)
-{
-	char *n;
-
-	if (p->all || !p->next)
-		return;
-	n = cli_text(p->next);
-	fflush(stdout);
-	fprintf(stderr, "more %s may follow: docket %s", what, command);
-	for (size_t i = 0; p->strs[i]; i += 2) {
-		if (p->strs[i + 1])
-			fprintf(stderr, " --%s %s", p->strs[i], p->strs[i + 1]);
-	}
-	if (p->limit)
-		fprintf(stderr, " --limit %" PRIu64, p->limit);
-	fprintf(stderr, " --after %s (or --all)\n", n);
-	free(n);
-}
-
-/* --after and --limit of a list; 1 if o was one of them, 0 if not, or an exit code. */
-static int list_option(const struct command *cmd, struct cli_pager *p, int o)
-{
-	switch (o) {
-	case OPT_AFTER:
-		p->after = cli_str_object(optarg);
-		return 1;
-	case OPT_LIMIT:
-		if (!cli_parse_u64(optarg, 1, DOCKET_LIST_PAGE_MAX, &p->limit))
-			return -cli_usage_error(cmd,
-						"--limit takes a number from 1 to %u, not '%s'",
-						DOCKET_LIST_PAGE_MAX, optarg);
-		return 1;
-	case OPT_ALL:
-		p->all = true;
-		return 1;
-	default:
-		return 0;
-	}
+	table_add_owned(t, cli_text(get(m, "id")), cli_text(get(m, "state")),
+			cli_text(get(m, "status")), cli_time(get(m, "deadline")),
+			cli_text(get(m, "submitter")), cli_time(get(m, "created")),
+			cli_text(get(m, "meeting")), cli_text(get(m, "title")));
 }
 
 int cmd_matter_list(const struct command *cmd, int argc, char **argv)
@@ -1641,9 +1490,9 @@ int cmd_matter_list(const struct command *cmd, int argc, char **argv)
 	    {"meeting", required_argument, NULL, OPT_MEETING},
 	    {"from", required_argument, NULL, OPT_FROM},
 	    {"to", required_argument, NULL, OPT_TO},
-	    {"after", required_argument, NULL, OPT_AFTER},
-	    {"limit", required_argument, NULL, OPT_LIMIT},
-	    {"all", no_argument, NULL, OPT_ALL},
+	    {"after", required_argument, NULL, CLI_OPT_AFTER},
+	    {"limit", required_argument, NULL, CLI_OPT_LIMIT},
+	    {"all", no_argument, NULL, CLI_OPT_ALL},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *state = NULL, *unit = NULL, *meeting = NULL, *from = NULL, *to = NULL;
@@ -1654,8 +1503,6 @@ int cmd_matter_list(const struct command *cmd, int argc, char **argv)
 	    .cursor = MSGPACK_OBJECT_STR,
 	    .after = {.type = MSGPACK_OBJECT_NIL},
 	};
-	docket_client *c = NULL;
-	size_t count = 0;
 	struct table t;
 	int o, r;
 
@@ -1678,14 +1525,10 @@ int cmd_matter_list(const struct command *cmd, int argc, char **argv)
 						       o == OPT_FROM ? "from" : "to", optarg);
 			*(o == OPT_FROM ? &from : &to) = optarg;
 			break;
-		case CLI_HELP:
-			return EX_OK;
 		default:
-			r = list_option(cmd, &p, o);
-			if (r < 0)
-				return -r;
-			if (r == 0)
-				return EX_USAGE;
+			r = cli_pager_option(cmd, &p, o);
+			if (r >= 0)
+				return r;
 		}
 	}
 	r = cli_want_operands(cmd, argc, argv, 0, 0, "");
@@ -1697,46 +1540,15 @@ int cmd_matter_list(const struct command *cmd, int argc, char **argv)
 
 		memcpy(p.strs, strs, sizeof(strs));
 	}
-
-	r = cli_connect(false, &c);
-	if (r)
-		return r;
-	r = cli_pager_run(&p, c);
-	if (r)
-		goto out;
-	if (arg_json) {
-		r = cli_pager_print_json(&p);
-		goto out;
-	}
 	table_init(&t, 8);
 	table_add(&t, "ID", "STATE", "STATUS", "DEADLINE", "SUBMITTER", "SUBMITTED", "MEETING",
 		  "TITLE");
-	for (size_t i = 0; i < p.n_pages; i++) {
-		const msgpack_object *list = get(&p.pages[i]->result, p.key);
-
-		for (uint32_t k = 0; k < list->via.array.size; k++) {
-			const msgpack_object *m = &list->via.array.ptr[k];
-
-			table_add_owned(&t, cli_text(get(m, "id")), cli_text(get(m, "state")),
-					cli_text(get(m, "status")), cli_time(get(m, "deadline")),
-					cli_text(get(m, "submitter")), cli_time(get(m, "created")),
-					cli_text(get(m, "meeting")), cli_text(get(m, "title")));
-			count++;
-		}
-	}
-	if (count == 0)
-		printf("no matters%s\n",
-		       state || unit || meeting || from || to || p.after.type != MSGPACK_OBJECT_NIL
-			   ? " match"
-			   : "");
-	else
-		table_print(&t, stdout, "");
-	table_free(&t);
-	pager_hint(&p, "matters", "matter list");
-out:
-	cli_pager_free(&p);
-	docket_close(c);
-	return r;
+	return cli_pager_list(cmd, &p, &t,
+			      state || unit || meeting || from || to ||
+				      p.after.type != MSGPACK_OBJECT_NIL
+				  ? "no matters match"
+				  : "no matters",
+			      matter_row);
 }
 
 /*
@@ -1790,12 +1602,8 @@ static int print_meeting(const msgpack_object *rec)
 	table_free(&t);
 
 	agenda = get(rec, "agenda");
-	if (is_empty_array(agenda)) {
-		printf("\nAgenda: %s\n",
-		       agenda && agenda->type == MSGPACK_OBJECT_ARRAY ? "empty" : "-");
+	if (!list_heading("Agenda", agenda, "empty"))
 		return 0;
-	}
-	heading("Agenda");
 	table_init(&t, 5);
 	table_add(&t, "", "MATTER", "STATE", "DECISION", "TITLE");
 	for (uint32_t i = 0; i < agenda->via.array.size; i++) {
@@ -1835,19 +1643,12 @@ static int print_meeting(const msgpack_object *rec)
 	return 0;
 }
 
-/* Send a meeting op and print "<did>" and the meeting. */
-static int meeting_call(const char *op, msgpack_sbuffer *sb, const char *did, const char *failed,
-			const char *id)
+/* The reply of a meeting op: "<did> <id>" and a blank line (did: NULL for
+ * none), then the meeting. Frees rep. */
+static int print_meeting_reply(docket_reply *rep, const char *did)
 {
-	docket_reply *rep = NULL;
 	int r;
 
-	if (id)
-		r = cli_query(op, sb, &rep, "cannot %s meeting '%s'", failed, id);
-	else
-		r = cli_query(op, sb, &rep, "cannot %s the meeting", failed);
-	if (r || !rep)
-		return r;
 	if (did) {
 		char *mid = cli_text(get(&rep->result, "id"));
 
@@ -1867,6 +1668,7 @@ int cmd_meeting_create(const struct command *cmd, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *date = NULL, *title = NULL;
+	docket_reply *rep = NULL;
 	msgpack_sbuffer sb;
 	int o, r;
 
@@ -1897,9 +1699,11 @@ int cmd_meeting_create(const struct command *cmd, int argc, char **argv)
 					    "meeting No. 45\"");
 	msgpack_sbuffer_init(&sb);
 	cli_args_strs(&sb, "title", title, "date", date, NULL);
-	r = meeting_call("meeting.create", &sb, "planned meeting", "plan", NULL);
+	r = cli_query("meeting.create", &sb, &rep, "cannot plan the meeting");
 	msgpack_sbuffer_destroy(&sb);
-	return r;
+	if (r || !rep)
+		return r;
+	return print_meeting_reply(rep, "planned meeting");
 }
 
 int cmd_meeting_agenda(const struct command *cmd, int argc, char **argv)
@@ -1913,6 +1717,7 @@ int cmd_meeting_agenda(const struct command *cmd, int argc, char **argv)
 	char **add = NULL, **drop = NULL;
 	size_t n_add = 0, n_drop = 0;
 	const char *reason = NULL, *id;
+	docket_reply *rep = NULL;
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 	int o, r;
@@ -1966,9 +1771,10 @@ int cmd_meeting_agenda(const struct command *cmd, int argc, char **argv)
 		cli_pack_str(&pk, "reason");
 		cli_pack_str(&pk, reason);
 	}
-	r = meeting_call("meeting.agenda", &sb, "changed the agenda of", "change the agenda of",
-			 id);
+	r = cli_query("meeting.agenda", &sb, &rep, "cannot change the agenda of meeting '%s'", id);
 	msgpack_sbuffer_destroy(&sb);
+	if (!r && rep)
+		r = print_meeting_reply(rep, "changed the agenda of");
 out:
 	strs_free(add, n_add);
 	strs_free(drop, n_drop);
@@ -1977,42 +1783,22 @@ out:
 
 int cmd_meeting_hold(const struct command *cmd, int argc, char **argv)
 {
-	msgpack_sbuffer sb;
-	const char *id;
-	int o, r;
+	docket_reply *rep;
+	int r = cli_query_id(cmd, argc, argv, &rep);
 
-	o = cli_getopt(cmd, argc, argv, NULL);
-	if (o != CLI_DONE)
-		return o == CLI_HELP ? EX_OK : EX_USAGE;
-	r = cli_want_operands(cmd, argc, argv, 1, 1, "the meeting ID");
-	if (r >= 0)
+	if (r || !rep)
 		return r;
-	id = argv[optind];
-	msgpack_sbuffer_init(&sb);
-	cli_args_strs(&sb, "id", id, NULL);
-	r = meeting_call("meeting.hold", &sb, "opened meeting", "hold", id);
-	msgpack_sbuffer_destroy(&sb);
-	return r;
+	return print_meeting_reply(rep, "opened meeting");
 }
 
 int cmd_meeting_show(const struct command *cmd, int argc, char **argv)
 {
-	msgpack_sbuffer sb;
-	const char *id;
-	int o, r;
+	docket_reply *rep;
+	int r = cli_query_id(cmd, argc, argv, &rep);
 
-	o = cli_getopt(cmd, argc, argv, NULL);
-	if (o != CLI_DONE)
-		return o == CLI_HELP ? EX_OK : EX_USAGE;
-	r = cli_want_operands(cmd, argc, argv, 1, 1, "the meeting ID");
-	if (r >= 0)
+	if (r || !rep)
 		return r;
-	id = argv[optind];
-	msgpack_sbuffer_init(&sb);
-	cli_args_strs(&sb, "id", id, NULL);
-	r = meeting_call("meeting.show", &sb, NULL, "show", id);
-	msgpack_sbuffer_destroy(&sb);
-	return r;
+	return print_meeting_reply(rep, NULL);
 }
 
 /*
@@ -2257,12 +2043,20 @@ out:
 	return r;
 }
 
+/* A row of `meeting list`. */
+static void meeting_row(struct table *t, const msgpack_object *m)
+{
+	table_add_owned(t, cli_text(get(m, "id")), cli_text(get(m, "date")),
+			cli_text(get(m, "state")), cli_text(get(m, "agenda")),
+			cli_text(get(m, "decided")), cli_text(get(m, "title")));
+}
+
 int cmd_meeting_list(const struct command *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"after", required_argument, NULL, OPT_AFTER},
-	    {"limit", required_argument, NULL, OPT_LIMIT},
-	    {"all", no_argument, NULL, OPT_ALL},
+	    {"after", required_argument, NULL, CLI_OPT_AFTER},
+	    {"limit", required_argument, NULL, CLI_OPT_LIMIT},
+	    {"all", no_argument, NULL, CLI_OPT_ALL},
 	    {NULL, 0, NULL, 0},
 	};
 	struct cli_pager p = {
@@ -2272,57 +2066,21 @@ int cmd_meeting_list(const struct command *cmd, int argc, char **argv)
 	    .cursor = MSGPACK_OBJECT_STR,
 	    .after = {.type = MSGPACK_OBJECT_NIL},
 	};
-	docket_client *c = NULL;
-	size_t count = 0;
 	struct table t;
 	int o, r;
 
 	while ((o = cli_getopt(cmd, argc, argv, opts)) != CLI_DONE) {
-		if (o == CLI_HELP)
-			return EX_OK;
-		r = list_option(cmd, &p, o);
-		if (r < 0)
-			return -r;
-		if (r == 0)
-			return EX_USAGE;
+		r = cli_pager_option(cmd, &p, o);
+		if (r >= 0)
+			return r;
 	}
 	r = cli_want_operands(cmd, argc, argv, 0, 0, "");
 	if (r >= 0)
 		return r;
-
-	r = cli_connect(false, &c);
-	if (r)
-		return r;
-	r = cli_pager_run(&p, c);
-	if (r)
-		goto out;
-	if (arg_json) {
-		r = cli_pager_print_json(&p);
-		goto out;
-	}
 	table_init(&t, 6);
 	table_add(&t, "ID", "DATE", "STATE", "AGENDA", "DECIDED", "TITLE");
-	for (size_t i = 0; i < p.n_pages; i++) {
-		const msgpack_object *list = get(&p.pages[i]->result, p.key);
-
-		for (uint32_t k = 0; k < list->via.array.size; k++) {
-			const msgpack_object *m = &list->via.array.ptr[k];
-
-			table_add_owned(&t, cli_text(get(m, "id")), cli_text(get(m, "date")),
-					cli_text(get(m, "state")), cli_text(get(m, "agenda")),
-					cli_text(get(m, "decided")), cli_text(get(m, "title")));
-			count++;
-		}
-	}
-	if (count == 0)
-		printf("no meetings%s\n",
-		       p.after.type != MSGPACK_OBJECT_NIL ? " after that id" : "");
-	else
-		table_print(&t, stdout, "");
-	table_free(&t);
-	pager_hint(&p, "meetings", "meeting list");
-out:
-	cli_pager_free(&p);
-	docket_close(c);
-	return r;
+	return cli_pager_list(cmd, &p, &t,
+			      p.after.type != MSGPACK_OBJECT_NIL ? "no meetings after that id"
+								 : "no meetings",
+			      meeting_row);
 }

@@ -13,30 +13,13 @@
 
 #include "cli.h"
 
-/* A command without options of its own: parse the global ones and check
- * the operand count. Returns -1 to go on, or an exit code. */
-static int parse_plain(const struct command *cmd, int argc, char **argv, int operands)
-{
-	int o = cli_getopt(cmd, argc, argv, NULL);
-
-	if (o == CLI_HELP)
-		return EX_OK;
-	if (o != CLI_DONE)
-		return EX_USAGE;
-	if (argc - optind < operands)
-		return cli_usage_error(cmd, "missing %s", cmd->usage);
-	if (argc - optind > operands)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + operands]);
-	return -1;
-}
-
 int cmd_keygen(const struct command *cmd, int argc, char **argv)
 {
 	struct docket_keypair kp;
 	const char *path;
 	int r;
 
-	r = parse_plain(cmd, argc, argv, 1);
+	r = cli_parse_plain(cmd, argc, argv, 1, cmd->usage);
 	if (r >= 0)
 		return r;
 	path = argv[optind];
@@ -91,7 +74,7 @@ int cmd_ping(const struct command *cmd, int argc, char **argv)
 	char *version, *unit, *role, *seq;
 	int r;
 
-	r = parse_plain(cmd, argc, argv, 0);
+	r = cli_parse_plain(cmd, argc, argv, 0, "");
 	if (r >= 0)
 		return r;
 	r = cli_query("ping", NULL, &rep, "cannot ping the daemon");
@@ -163,7 +146,7 @@ int cmd_status(const struct command *cmd, int argc, char **argv)
 	struct table t;
 	int r;
 
-	r = parse_plain(cmd, argc, argv, 0);
+	r = cli_parse_plain(cmd, argc, argv, 0, "");
 	if (r >= 0)
 		return r;
 	r = cli_query("status", NULL, &rep, "cannot read the daemon's status");

@@ -41,22 +41,6 @@ static bool is_role(const char *s)
 	return false;
 }
 
-static void pack_cstr(msgpack_packer *pk, const char *s)
-{
-	msgpack_pack_str_with_body(pk, s, strlen(s));
-}
-
-/* Operands after the options: exactly n. Returns -1 to go on, or EX_USAGE. */
-static int want_operands(const struct command *cmd, int argc, char **argv, int n,
-			 const char *what)
-{
-	if (argc - optind < n)
-		return cli_usage_error(cmd, "missing %s", what);
-	if (argc - optind > n)
-		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind + n]);
-	return -1;
-}
-
 int cmd_unit_add(const struct command *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -92,7 +76,7 @@ int cmd_unit_add(const struct command *cmd, int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	r = want_operands(cmd, argc, argv, 1, "the unit ID");
+	r = cli_want_operands(cmd, argc, argv, 1, 1, "the unit ID");
 	if (r >= 0)
 		return r;
 	id = argv[optind];
@@ -149,7 +133,7 @@ static int print_units_json(docket_reply **pages, size_t n, const msgpack_object
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, 2);
-	pack_cstr(&pk, "units");
+	cli_pack_str(&pk, "units");
 	msgpack_pack_array(&pk, total);
 	for (size_t i = 0; i < n; i++) {
 		const msgpack_object *units = docket_map_get(&pages[i]->result, "units");
@@ -157,7 +141,7 @@ static int print_units_json(docket_reply **pages, size_t n, const msgpack_object
 		for (uint32_t k = 0; k < units->via.array.size; k++)
 			msgpack_pack_object(&pk, units->via.array.ptr[k]);
 	}
-	pack_cstr(&pk, "next");
+	cli_pack_str(&pk, "next");
 	if (next)
 		msgpack_pack_object(&pk, *next);
 	else
@@ -199,7 +183,7 @@ int cmd_unit_list(const struct command *cmd, int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	r = want_operands(cmd, argc, argv, 0, "");
+	r = cli_want_operands(cmd, argc, argv, 0, 0, "");
 	if (r >= 0)
 		return r;
 
@@ -216,10 +200,10 @@ int cmd_unit_list(const struct command *cmd, int argc, char **argv)
 		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 		msgpack_pack_map(&pk, after ? 2 : 1);
 		if (after) {
-			pack_cstr(&pk, "after");
-			pack_cstr(&pk, after);
+			cli_pack_str(&pk, "after");
+			cli_pack_str(&pk, after);
 		}
-		pack_cstr(&pk, "limit");
+		cli_pack_str(&pk, "limit");
 		msgpack_pack_uint64(&pk, limit ? limit : DOCKET_LIST_PAGE_MAX);
 		r = cli_call(c, "unit.list", &sb, n_pages == 0 ? arg_request_id : NULL, &rep,
 			     "cannot list the units");
@@ -303,27 +287,16 @@ out:
 
 int cmd_unit_show(const struct command *cmd, int argc, char **argv)
 {
-	docket_reply *rep = NULL;
 	const msgpack_object *u, *keys;
-	msgpack_sbuffer sb;
+	docket_reply *rep;
 	const char *id;
 	struct table t;
-	int o, r;
+	int r;
 
-	o = cli_getopt(cmd, argc, argv, NULL);
-	if (o != CLI_DONE)
-		return o == CLI_HELP ? EX_OK : EX_USAGE;
-	r = want_operands(cmd, argc, argv, 1, "the unit ID");
-	if (r >= 0)
-		return r;
-	id = argv[optind];
-
-	msgpack_sbuffer_init(&sb);
-	cli_args_strs(&sb, "id", id, NULL);
-	r = cli_query("unit.show", &sb, &rep, "cannot show unit '%s'", id);
-	msgpack_sbuffer_destroy(&sb);
+	r = cli_query_id(cmd, argc, argv, &rep);
 	if (r || !rep)
 		return r;
+	id = argv[optind];
 	u = docket_map_get(&rep->result, "unit");
 	if (!u || u->type != MSGPACK_OBJECT_MAP) {
 		cli_error("cannot show unit '%s': the daemon's reply has no unit", id);
@@ -405,7 +378,7 @@ int cmd_unit_key_add(const struct command *cmd, int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	r = want_operands(cmd, argc, argv, 1, "the unit ID");
+	r = cli_want_operands(cmd, argc, argv, 1, 1, "the unit ID");
 	if (r >= 0)
 		return r;
 	id = argv[optind];
@@ -458,7 +431,7 @@ int cmd_unit_key_revoke(const struct command *cmd, int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	r = want_operands(cmd, argc, argv, 0, "");
+	r = cli_want_operands(cmd, argc, argv, 0, 0, "");
 	if (r >= 0)
 		return r;
 	r = cli_public_key(cmd, key_file, key_z85, key);

@@ -16,8 +16,9 @@
  * than expected: it prints as "-" (cli_text), never crashes, and daemon
  * strings reach the terminal only through cli_text().
  *
- * The helpers the other command files share (text of results, the pager,
- * YAML files, the history printer) are defined here and declared in cli.h.
+ * The helpers the other command files share (text of results, operands, the
+ * paged lists, YAML files) and `docket matter history` (cmd_history) are
+ * defined here and declared in cli.h.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -44,9 +45,6 @@ enum {
 	OPT_STATE = 's',
 	OPT_UNIT = 'u',
 	OPT_STATUS = 'S',
-	OPT_AFTER = 'a',
-	OPT_LIMIT = 'l',
-	OPT_ALL = 'A',
 	OPT_ADVANCE = 'd',
 };
 
@@ -249,12 +247,59 @@ int cli_want_operands(const struct command *cmd, int argc, char **argv, int min,
 	return -1;
 }
 
+int cli_parse_plain(const struct command *cmd, int argc, char **argv, int n, const char *what)
+{
+	int o = cli_getopt(cmd, argc, argv, NULL);
+
+	if (o != CLI_DONE)
+		return o == CLI_HELP ? EX_OK : EX_USAGE;
+	return cli_want_operands(cmd, argc, argv, n, n, what);
+}
+
 /*
- * Paged lists (struct cli_pager, cli.h): instance.list (cursor: an instance
- * id) and instance.history (cursor: an event seq). Every page is kept, so a
- * cursor can point into the page it came from.
+ * Paged lists (struct cli_pager, cli.h): instance.list, matter.list and
+ * meeting.list (cursor: an id), instance.history and matter.history (cursor:
+ * an event seq). Every page is kept, so a cursor can point into the page it
+ * came from.
  */
-int cli_pager_run(struct cli_pager *p, docket_client *c)
+int cli_pager_option(const struct command *cmd, struct cli_pager *p, int o)
+{
+	unsigned max =
+	    p->cursor == MSGPACK_OBJECT_STR ? DOCKET_LIST_PAGE_MAX : DOCKET_EVENTS_PAGE_MAX;
+	uint64_t seq;
+
+	switch (o) {
+	case CLI_OPT_AFTER:
+		if (p->cursor == MSGPACK_OBJECT_STR) {
+			p->after.type = MSGPACK_OBJECT_STR;
+			p->after.via.str.ptr = optarg;
+			p->after.via.str.size = (uint32_t)strlen(optarg);
+			return -1;
+		}
+		if (!cli_parse_u64(optarg, 0, UINT64_MAX, &seq))
+			return cli_usage_error(
+			    cmd, "--after takes an event seq (a whole number), not '%s'", optarg);
+		p->after.type = MSGPACK_OBJECT_POSITIVE_INTEGER;
+		p->after.via.u64 = seq;
+		return -1;
+	case CLI_OPT_LIMIT:
+		if (!cli_parse_u64(optarg, 1, max, &p->limit))
+			return cli_usage_error(cmd, "--limit takes a number from 1 to %u, not '%s'",
+					       max, optarg);
+		return -1;
+	case CLI_OPT_ALL:
+		p->all = true;
+		return -1;
+	case CLI_HELP:
+		return EX_OK;
+	default:
+		return EX_USAGE;
+	}
+}
+
+/* Fetch the first page, and with all every next one. Returns 0 or an exit
+ * code after reporting "docket: <what>: ...". */
+static int pager_run(struct cli_pager *p, docket_client *c)
 {
 	const msgpack_object *cursor = p->after.type == MSGPACK_OBJECT_NIL ? NULL : &p->after;
 
@@ -318,8 +363,8 @@ int cli_pager_run(struct cli_pager *p, docket_client *c)
 	}
 }
 
-/* With --all, the pages as one: {key: [every item], "next": next}. */
-int cli_pager_print_json(const struct cli_pager *p)
+/* One page as it came; with --all, the pages as one: {key: [every item], "next": next}. */
+static int pager_print_json(const struct cli_pager *p)
 {
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
@@ -351,13 +396,73 @@ int cli_pager_print_json(const struct cli_pager *p)
 	return r;
 }
 
-void cli_pager_free(struct cli_pager *p)
+/* Free the pages of p; p can be run again. */
+static void pager_free(struct cli_pager *p)
 {
 	for (size_t i = 0; i < p->n_pages; i++)
 		docket_reply_free(p->pages[i]);
 	free(p->pages);
 	p->pages = NULL;
 	p->n_pages = 0;
+}
+
+/* "more matters may follow: docket matter list --state pool --limit 1
+ * --after M-2026-0001 (or --all)" on standard error. */
+static void pager_hint(const struct command *cmd, const struct cli_pager *p)
+{
+	char *n = cli_text(p->next);
+
+	fflush(stdout);
+	fprintf(stderr, "more %s may follow: docket %s %s", p->key, cmd->group, cmd->verb);
+	for (size_t i = 0; p->strs[i]; i += 2) {
+		if (!p->strs[i + 1])
+			continue;
+		if (strcmp(p->strs[i], "id") == 0)
+			fprintf(stderr, " %s", p->strs[i + 1]); /* the ID operand */
+		else
+			fprintf(stderr, " --%s %s", p->strs[i], p->strs[i + 1]);
+	}
+	if (p->limit)
+		fprintf(stderr, " --limit %" PRIu64, p->limit);
+	fprintf(stderr, " --after %s (or --all)\n", n);
+	free(n);
+}
+
+int cli_pager_list(const struct command *cmd, struct cli_pager *p, struct table *t,
+		   const char *empty, void (*add_row)(struct table *t, const msgpack_object *item))
+{
+	docket_client *c = NULL;
+	size_t count = 0;
+	int r;
+
+	r = cli_connect(false, &c);
+	if (r)
+		goto out;
+	r = pager_run(p, c);
+	if (r)
+		goto out;
+	if (arg_json) {
+		r = pager_print_json(p);
+		goto out;
+	}
+	for (size_t i = 0; i < p->n_pages; i++) {
+		const msgpack_object *list = get(&p->pages[i]->result, p->key);
+
+		for (uint32_t k = 0; k < list->via.array.size; k++)
+			add_row(t, &list->via.array.ptr[k]);
+		count += list->via.array.size;
+	}
+	if (count == 0)
+		printf("%s\n", empty);
+	else
+		table_print(t, stdout, "");
+	if (!p->all && p->next)
+		pager_hint(cmd, p);
+out:
+	table_free(t);
+	pager_free(p);
+	docket_close(c);
+	return r;
 }
 
 /*
@@ -368,12 +473,9 @@ int cmd_workflow_list(const struct command *cmd, int argc, char **argv)
 	const msgpack_object *wfs, *reload;
 	docket_reply *rep = NULL;
 	struct table t;
-	int o, r;
+	int r;
 
-	o = cli_getopt(cmd, argc, argv, NULL);
-	if (o != CLI_DONE)
-		return o == CLI_HELP ? EX_OK : EX_USAGE;
-	r = cli_want_operands(cmd, argc, argv, 0, 0, "");
+	r = cli_parse_plain(cmd, argc, argv, 0, "");
 	if (r >= 0)
 		return r;
 
@@ -939,23 +1041,9 @@ static int print_instance(const msgpack_object *rec)
 
 int cmd_instance_show(const struct command *cmd, int argc, char **argv)
 {
-	docket_reply *rep = NULL;
-	msgpack_sbuffer sb;
-	const char *id;
-	int o, r;
+	docket_reply *rep;
+	int r = cli_query_id(cmd, argc, argv, &rep);
 
-	o = cli_getopt(cmd, argc, argv, NULL);
-	if (o != CLI_DONE)
-		return o == CLI_HELP ? EX_OK : EX_USAGE;
-	r = cli_want_operands(cmd, argc, argv, 1, 1, "the instance ID");
-	if (r >= 0)
-		return r;
-	id = argv[optind];
-
-	msgpack_sbuffer_init(&sb);
-	cli_args_strs(&sb, "id", id, NULL);
-	r = cli_query("instance.show", &sb, &rep, "cannot show instance '%s'", id);
-	msgpack_sbuffer_destroy(&sb);
 	if (r || !rep)
 		return r;
 	r = print_instance(&rep->result);
@@ -1565,13 +1653,13 @@ static bool is_status(const char *s)
 	       strcmp(s, "done") == 0;
 }
 
-msgpack_object cli_str_object(const char *s)
+/* A row of `instance list`. */
+static void instance_row(struct table *t, const msgpack_object *in)
 {
-	msgpack_object o = {.type = MSGPACK_OBJECT_STR};
-
-	o.via.str.ptr = s;
-	o.via.str.size = (uint32_t)strlen(s);
-	return o;
+	table_add_owned(t, cli_text(get(in, "id")), cli_text(get(in, "workflow")),
+			cli_text(get(in, "version")), cli_text(get(in, "state")),
+			cli_text(get(in, "status")), cli_time(get(in, "deadline")),
+			cli_text(get(in, "starter")), cli_time(get(in, "created")));
 }
 
 int cmd_instance_list(const struct command *cmd, int argc, char **argv)
@@ -1581,9 +1669,9 @@ int cmd_instance_list(const struct command *cmd, int argc, char **argv)
 		{"state", required_argument, NULL, OPT_STATE},
 		{"unit", required_argument, NULL, OPT_UNIT},
 		{"status", required_argument, NULL, OPT_STATUS},
-		{"after", required_argument, NULL, OPT_AFTER},
-		{"limit", required_argument, NULL, OPT_LIMIT},
-		{"all", no_argument, NULL, OPT_ALL},
+		{"after", required_argument, NULL, CLI_OPT_AFTER},
+		{"limit", required_argument, NULL, CLI_OPT_LIMIT},
+		{"all", no_argument, NULL, CLI_OPT_ALL},
 		{NULL, 0, NULL, 0},
 	};
 	const char *workflow = NULL, *state = NULL, *unit = NULL, *status = NULL;
@@ -1594,8 +1682,6 @@ int cmd_instance_list(const struct command *cmd, int argc, char **argv)
 	    .cursor = MSGPACK_OBJECT_STR,
 	    .after = {.type = MSGPACK_OBJECT_NIL},
 	};
-	docket_client *c = NULL;
-	size_t count = 0;
 	struct table t;
 	int o, r;
 
@@ -1617,22 +1703,10 @@ int cmd_instance_list(const struct command *cmd, int argc, char **argv)
 						       optarg);
 			status = optarg;
 			break;
-		case OPT_AFTER:
-			p.after = cli_str_object(optarg);
-			break;
-		case OPT_LIMIT:
-			if (!cli_parse_u64(optarg, 1, DOCKET_LIST_PAGE_MAX, &p.limit))
-				return cli_usage_error(cmd, "--limit takes a number from 1 to %u, "
-							    "not '%s'",
-						       DOCKET_LIST_PAGE_MAX, optarg);
-			break;
-		case OPT_ALL:
-			p.all = true;
-			break;
-		case CLI_HELP:
-			return EX_OK;
 		default:
-			return EX_USAGE;
+			r = cli_pager_option(cmd, &p, o);
+			if (r >= 0)
+				return r;
 		}
 	}
 	r = cli_want_operands(cmd, argc, argv, 0, 0, "");
@@ -1644,64 +1718,20 @@ int cmd_instance_list(const struct command *cmd, int argc, char **argv)
 
 		memcpy(p.strs, strs, sizeof(strs));
 	}
-
-	r = cli_connect(false, &c);
-	if (r)
-		return r;
-	r = cli_pager_run(&p, c);
-	if (r)
-		goto out;
-	if (arg_json) {
-		r = cli_pager_print_json(&p);
-		goto out;
-	}
 	table_init(&t, 8);
 	table_add(&t, "ID", "WORKFLOW", "VERSION", "STATE", "STATUS", "DEADLINE", "STARTER",
 		  "CREATED");
-	for (size_t i = 0; i < p.n_pages; i++) {
-		const msgpack_object *list = get(&p.pages[i]->result, p.key);
-
-		for (uint32_t k = 0; k < list->via.array.size; k++) {
-			const msgpack_object *in = &list->via.array.ptr[k];
-
-			table_add_owned(&t, cli_text(get(in, "id")), cli_text(get(in, "workflow")),
-					cli_text(get(in, "version")), cli_text(get(in, "state")),
-					cli_text(get(in, "status")), cli_time(get(in, "deadline")),
-					cli_text(get(in, "starter")), cli_time(get(in, "created")));
-			count++;
-		}
-	}
-	if (count == 0)
-		printf("no instances%s\n",
-		       workflow || state || unit || status || p.after.type != MSGPACK_OBJECT_NIL
-			       ? " match"
-			       : "");
-	else
-		table_print(&t, stdout, "");
-	table_free(&t);
-	if (!p.all && p.next) {
-		char *n = cli_text(p.next);
-
-		fflush(stdout);
-		fprintf(stderr, "more instances may follow: docket instance list");
-		for (size_t i = 0; p.strs[i]; i += 2) {
-			if (p.strs[i + 1])
-				fprintf(stderr, " --%s %s", p.strs[i], p.strs[i + 1]);
-		}
-		if (p.limit)
-			fprintf(stderr, " --limit %" PRIu64, p.limit);
-		fprintf(stderr, " --after %s (or --all)\n", n);
-		free(n);
-	}
-out:
-	cli_pager_free(&p);
-	docket_close(c);
-	return r;
+	return cli_pager_list(cmd, &p, &t,
+			      workflow || state || unit || status ||
+				      p.after.type != MSGPACK_OBJECT_NIL
+				  ? "no instances match"
+				  : "no instances",
+			      instance_row);
 }
 
 /*
  * docket instance history, docket matter history: the same events, the same
- * lines (cli_history, cli.h).
+ * lines (cmd_history, cli.h).
  */
 
 static bool key_in(const msgpack_object *k, const char *const *names)
@@ -1841,117 +1871,58 @@ static char *event_summary(const msgpack_object *ev)
 	return s;
 }
 
-int cli_history(const struct command *cmd, int argc, char **argv, const char *op)
+/* A row of `instance history` and `matter history`. */
+static void event_row(struct table *t, const msgpack_object *ev)
+{
+	const msgpack_object *actor = get(ev, "actor");
+
+	table_add_owned(t, cli_text(get(ev, "seq")), cli_time(get(ev, "time")),
+			cli_text(get(ev, "kind")),
+			actor && actor->type == MSGPACK_OBJECT_STR && actor->via.str.size == 0
+			    ? cli_xstrdup("docketd")
+			    : cli_text(actor),
+			event_summary(ev));
+}
+
+int cmd_history(const struct command *cmd, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"after", required_argument, NULL, OPT_AFTER},
-		{"limit", required_argument, NULL, OPT_LIMIT},
-		{"all", no_argument, NULL, OPT_ALL},
+		{"after", required_argument, NULL, CLI_OPT_AFTER},
+		{"limit", required_argument, NULL, CLI_OPT_LIMIT},
+		{"all", no_argument, NULL, CLI_OPT_ALL},
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_pager p = {
-	    .op = op,
+	    .op = cmd->op,
 	    .key = "events",
 	    .cursor = MSGPACK_OBJECT_POSITIVE_INTEGER,
 	    .after = {.type = MSGPACK_OBJECT_NIL},
 	};
-	docket_client *c = NULL;
-	char *what = NULL, need[64];
-	size_t count = 0;
-	const char *id;
+	char *what, need[64];
 	struct table t;
-	uint64_t v;
 	int o, r;
 
 	while ((o = cli_getopt(cmd, argc, argv, opts)) != CLI_DONE) {
-		switch (o) {
-		case OPT_AFTER:
-			if (!cli_parse_u64(optarg, 0, UINT64_MAX, &v))
-				return cli_usage_error(cmd, "--after takes an event seq (a whole "
-							    "number), not '%s'",
-						       optarg);
-			p.after.type = MSGPACK_OBJECT_POSITIVE_INTEGER;
-			p.after.via.u64 = v;
-			break;
-		case OPT_LIMIT:
-			if (!cli_parse_u64(optarg, 1, DOCKET_EVENTS_PAGE_MAX, &p.limit))
-				return cli_usage_error(cmd, "--limit takes a number from 1 to %u, "
-							    "not '%s'",
-						       DOCKET_EVENTS_PAGE_MAX, optarg);
-			break;
-		case OPT_ALL:
-			p.all = true;
-			break;
-		case CLI_HELP:
-			return EX_OK;
-		default:
-			return EX_USAGE;
-		}
+		r = cli_pager_option(cmd, &p, o);
+		if (r >= 0)
+			return r;
 	}
 	snprintf(need, sizeof(need), "the %s ID", cmd->group);
 	r = cli_want_operands(cmd, argc, argv, 1, 1, need);
 	if (r >= 0)
 		return r;
-	id = argv[optind];
 	p.strs[0] = "id";
-	p.strs[1] = id;
-	what = cli_xprintf("cannot read the history of %s '%s'", cmd->group, id);
+	p.strs[1] = argv[optind];
+	what = cli_xprintf("cannot read the history of %s '%s'", cmd->group, argv[optind]);
 	p.what = what;
-
-	r = cli_connect(false, &c);
-	if (r)
-		goto out;
-	r = cli_pager_run(&p, c);
-	if (r)
-		goto out;
-	if (arg_json) {
-		r = cli_pager_print_json(&p);
-		goto out;
-	}
 	table_init(&t, 5);
 	table_add(&t, "SEQ", "TIME", "KIND", "BY", "WHAT");
-	for (size_t i = 0; i < p.n_pages; i++) {
-		const msgpack_object *list = get(&p.pages[i]->result, p.key);
-
-		for (uint32_t k = 0; k < list->via.array.size; k++) {
-			const msgpack_object *ev = &list->via.array.ptr[k];
-			const msgpack_object *actor = get(ev, "actor");
-
-			table_add_owned(&t, cli_text(get(ev, "seq")), cli_time(get(ev, "time")),
-					cli_text(get(ev, "kind")),
-					actor && actor->type == MSGPACK_OBJECT_STR &&
-						actor->via.str.size == 0
-					    ? cli_xstrdup("docketd")
-					    : cli_text(actor),
-					event_summary(ev));
-			count++;
-		}
-	}
-	if (count == 0)
-		printf("no events%s\n", p.after.type != MSGPACK_OBJECT_NIL ? " after that seq" : "");
-	else
-		table_print(&t, stdout, "");
-	table_free(&t);
-	if (!p.all && p.next) {
-		char *n = cli_text(p.next);
-
-		fflush(stdout);
-		fprintf(stderr, "more events may follow: docket %s history %s", cmd->group, id);
-		if (p.limit)
-			fprintf(stderr, " --limit %" PRIu64, p.limit);
-		fprintf(stderr, " --after %s (or --all)\n", n);
-		free(n);
-	}
-out:
-	cli_pager_free(&p);
-	docket_close(c);
+	r = cli_pager_list(cmd, &p, &t,
+			   p.after.type != MSGPACK_OBJECT_NIL ? "no events after that seq"
+							      : "no events",
+			   event_row);
 	free(what);
 	return r;
-}
-
-int cmd_instance_history(const struct command *cmd, int argc, char **argv)
-{
-	return cli_history(cmd, argc, argv, "instance.history");
 }
 
 /*

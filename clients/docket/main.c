@@ -64,6 +64,14 @@ bool arg_json;
 	"                 {\"title\": \"Grant\", \"amount\": 5, \"units\": [\"a\", \"b\"]};\n" \
 	"                 -f values win over the file's\n"
 
+#define PAGES_HELP                                                                         \
+	"  --all          follow the pages to the end; without it, when more may follow,\n"  \
+	"                 a hint with the next --after goes to standard error\n"
+
+#define HISTORY_HELP                                                                       \
+	"  --after SEQ    start after this event seq\n"                                        \
+	"  --limit N      at most N events a page (1-1000)\n" PAGES_HELP
+
 static const struct command commands[] = {
 	{"", "keygen", cmd_keygen, "FILE",
 	 "create a CURVE key pair: FILE (secret, mode 0600) and FILE.pub (public, 0644)\n"
@@ -186,16 +194,12 @@ static const struct command commands[] = {
 	 "  --status S     only those with status green, yellow, red or done\n"
 	 "  --after ID     start after this instance id\n"
 	 "  --limit N      at most N instances a page (1-1000)\n"
-	 "  --all          follow the pages to the end; without it, when more may follow,\n"
-	 "                 a hint with the next --after goes to standard error\n",
+	 PAGES_HELP,
 	 "instance.list", false},
-	{"instance", "history", cmd_instance_history, "ID [--after SEQ] [--limit N] [--all]",
+	{"instance", "history", cmd_history, "ID [--after SEQ] [--limit N] [--all]",
 	 "show what happened to an instance, one event a line\n"
 	 "\n"
-	 "  --after SEQ    start after this event seq\n"
-	 "  --limit N      at most N events a page (1-1000)\n"
-	 "  --all          follow the pages to the end; without it, when more may follow,\n"
-	 "                 a hint with the next --after goes to standard error\n"
+	 HISTORY_HELP
 	 "\n"
 	 "Each line: seq, local time, kind, the unit that acted ('docketd' for deadlines,\n"
 	 "ladders and automatic actions), and what happened: the action and its states\n"
@@ -234,29 +238,29 @@ static const struct command commands[] = {
 	 "\n"
 	 "Prints the matter's id and the matter, as 'docket matter show' does.\n",
 	 "matter.submit", false},
-	{"matter", "withdraw", cmd_matter_withdraw, "ID --reason TEXT",
+	{"matter", "withdraw", cmd_matter_step, "ID --reason TEXT",
 	 "withdraw your matter, until the meeting decides it\n"
 	 "\n"
 	 "  ID             the matter id, for example M-2026-0001\n"
 	 "  --reason TEXT  why, for the record\n",
 	 "matter.withdraw", false},
-	{"matter", "accept", cmd_matter_accept, "ID [--note TEXT]",
+	{"matter", "accept", cmd_matter_step, "ID [--note TEXT]",
 	 "accept a submitted matter for review (the office)\n"
 	 "\n"
 	 "  --note TEXT    a note for the record\n",
 	 "matter.accept", false},
-	{"matter", "return", cmd_matter_return, "ID --reason TEXT",
+	{"matter", "return", cmd_matter_step, "ID --reason TEXT",
 	 "return a matter to its submitter for supplements (the office)\n"
 	 "\n"
 	 "  --reason TEXT  what to supplement; the submitter resubmits with\n"
 	 "                 'docket matter submit --resubmit ID'\n",
 	 "matter.return", false},
-	{"matter", "reject", cmd_matter_reject, "ID --reason TEXT",
+	{"matter", "reject", cmd_matter_step, "ID --reason TEXT",
 	 "reject a matter (the office)\n"
 	 "\n"
 	 "  --reason TEXT  why, for the record and the submitter\n",
 	 "matter.reject", false},
-	{"matter", "consult", cmd_matter_consult, "ID UNIT...",
+	{"matter", "consult", cmd_matter_step, "ID UNIT...",
 	 "ask the member units concerned for their opinions on a matter under review\n"
 	 "\n"
 	 "  UNIT...        the unit ids, as separate arguments or separated by commas\n"
@@ -264,25 +268,25 @@ static const struct command commands[] = {
 	 "Each unit is asked by a deadline; one that does not answer is deemed to have no\n"
 	 "objection. Prints the matter's state and the opinions asked.\n",
 	 "matter.consult", false},
-	{"matter", "consult-add", cmd_matter_consult_add, "ID UNIT... --reason TEXT",
+	{"matter", "consult-add", cmd_matter_step, "ID UNIT... --reason TEXT",
 	 "ask more units for their opinions during the consultation\n"
 	 "\n"
 	 "  UNIT...        the unit ids, as separate arguments or separated by commas\n"
 	 "  --reason TEXT  why they are asked too\n",
 	 "matter.consult_add", false},
-	{"matter", "consult-remove", cmd_matter_consult_remove, "ID UNIT... --reason TEXT",
+	{"matter", "consult-remove", cmd_matter_step, "ID UNIT... --reason TEXT",
 	 "stop asking units for their opinions during the consultation\n"
 	 "\n"
 	 "  UNIT...        the unit ids, as separate arguments or separated by commas\n"
 	 "  --reason TEXT  why they are no longer asked\n",
 	 "matter.consult_remove", false},
-	{"matter", "opinion", cmd_matter_opinion,
+	{"matter", "opinion", cmd_matter_step,
 	 "ID (agree | agree-with-conditions | disagree) [--comment TEXT]",
 	 "give your unit's opinion on a matter it was consulted on\n"
 	 "\n"
 	 "  --comment TEXT   your comment, or the conditions of an agreement with conditions\n",
 	 "matter.opinion", false},
-	{"matter", "propose", cmd_matter_propose, "ID --summary TEXT --proposal TEXT",
+	{"matter", "propose", cmd_matter_step, "ID --summary TEXT --proposal TEXT",
 	 "write the summary of the opinions and the proposal, and put the matter forward\n"
 	 "\n"
 	 "  --summary TEXT   the summary of the units' opinions\n"
@@ -302,8 +306,7 @@ static const struct command commands[] = {
 	 "  --to DATE      only matters submitted on or before DATE\n"
 	 "  --after ID     start after this matter id\n"
 	 "  --limit N      at most N matters a page (1-1000)\n"
-	 "  --all          follow the pages to the end; without it, when more may follow,\n"
-	 "                 a hint with the next --after goes to standard error\n",
+	 PAGES_HELP,
 	 "matter.list", false},
 	{"matter", "show", cmd_matter_show, "ID",
 	 "show one matter in full: talent, support, opinions, decisions, tasks\n"
@@ -316,13 +319,10 @@ static const struct command commands[] = {
 	 "opinion marked 'deemed' was not given by its deadline: the unit is taken to have\n"
 	 "no objection.\n",
 	 "matter.show", false},
-	{"matter", "history", cmd_matter_history, "ID [--after SEQ] [--limit N] [--all]",
+	{"matter", "history", cmd_history, "ID [--after SEQ] [--limit N] [--all]",
 	 "show the timeline of a matter, one event a line\n"
 	 "\n"
-	 "  --after SEQ    start after this event seq\n"
-	 "  --limit N      at most N events a page (1-1000)\n"
-	 "  --all          follow the pages to the end; without it, when more may follow,\n"
-	 "                 a hint with the next --after goes to standard error\n"
+	 HISTORY_HELP
 	 "\n"
 	 "The lines of 'docket instance history': seq, local time, kind, the unit that\n"
 	 "acted ('docketd' for deadlines), and what happened.\n",
@@ -942,6 +942,26 @@ int cli_query(const char *op, const msgpack_sbuffer *args, docket_reply **ret,
 		*ret = rep;
 	}
 	docket_close(c); /* the reply owns its frame: it outlives the client */
+	return r;
+}
+
+int cli_query_id(const struct command *cmd, int argc, char **argv, docket_reply **ret)
+{
+	char what[64];
+	msgpack_sbuffer sb;
+	const char *id;
+	int r;
+
+	*ret = NULL;
+	snprintf(what, sizeof(what), "the %s ID", cmd->group);
+	r = cli_parse_plain(cmd, argc, argv, 1, what);
+	if (r >= 0)
+		return r;
+	id = argv[optind];
+	msgpack_sbuffer_init(&sb);
+	cli_args_strs(&sb, "id", id, NULL);
+	r = cli_query(cmd->op, &sb, ret, "cannot %s %s '%s'", cmd->verb, cmd->group, id);
+	msgpack_sbuffer_destroy(&sb);
 	return r;
 }
 
