@@ -141,24 +141,31 @@ void harness_write_config(struct harness *h, const char *extra_config)
 	assert_int_equal(fclose(f), 0);
 }
 
-void harness_install_workflow(struct harness *h, const char *path)
+void harness_copy_file(const char *src, const char *dst)
 {
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	char src[700], dst[700], tmp[720], buf[8192];
+	char buf[8192];
 	FILE *in, *out;
 	size_t n;
 
-	snprintf(src, sizeof(src), "%s/%s", DOCKET_SOURCE_DIR, path);
-	snprintf(dst, sizeof(dst), "%s/%s", h->workflows_dir, base);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
 	in = fopen(src, "re");
 	assert_non_null(in);
-	out = fopen(tmp, "we");
+	out = fopen(dst, "we");
 	assert_non_null(out);
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
 		assert_int_equal(fwrite(buf, 1, n, out), n);
 	fclose(in);
 	assert_int_equal(fclose(out), 0);
+}
+
+void harness_install_workflow(struct harness *h, const char *path)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char src[700], dst[700], tmp[720];
+
+	snprintf(src, sizeof(src), "%s/%s", DOCKET_SOURCE_DIR, path);
+	snprintf(dst, sizeof(dst), "%s/%s", h->workflows_dir, base);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+	harness_copy_file(src, tmp);
 	/* Whole or not at all, as an operator's deploy would be. */
 	assert_int_equal(rename(tmp, dst), 0);
 }
@@ -262,6 +269,24 @@ void harness_destroy(struct harness *h)
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", h->dir);
 		(void)!system(cmd);
 	}
+}
+
+struct harness *harness_new(const char *extra_config)
+{
+	struct harness *h = calloc(1, sizeof(*h));
+
+	assert_non_null(h);
+	harness_start(h, extra_config);
+	return h;
+}
+
+struct harness *harness_free(struct harness *h)
+{
+	if (h) {
+		harness_destroy(h);
+		free(h);
+	}
+	return NULL;
 }
 
 docket_client *harness_connect(struct harness *h, const char *key_path, int timeout_ms,
@@ -378,4 +403,275 @@ void *harness_raw_socket(struct harness *h, void *ctx, int type, const char *key
 	assert_int_equal(zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, own.secret_key, 40), 0);
 	assert_int_equal(zmq_connect(s, type == ZMQ_SUB ? h->events_endpoint : h->endpoint), 0);
 	return s;
+}
+
+/* ---- requests ---- */
+
+static const char *fmt_skip(const char *f)
+{
+	while (*f == ' ' || *f == ':' || *f == ',')
+		f++;
+	return f;
+}
+
+/* The values directly inside the bracket that f follows. */
+static uint32_t fmt_count(const char *f)
+{
+	uint32_t n = 0;
+	int depth = 0;
+
+	for (; *f; f++) {
+		if (depth == 0 && strchr("sdbn{[", *f))
+			n++;
+		if (*f == '{' || *f == '[')
+			depth++;
+		if (*f == '}' || *f == ']') {
+			if (depth == 0)
+				return n;
+			depth--;
+		}
+	}
+	fail_msg("unbalanced request format");
+	return 0;
+}
+
+/* Pack the one value f begins with; returns what follows it. */
+static const char *fmt_pack(msgpack_packer *pk, const char *f, va_list *ap)
+{
+	const char *s;
+	uint32_t n;
+	int len;
+
+	f = fmt_skip(f);
+	switch (*f++) {
+	case 's':
+		s = va_arg(*ap, const char *);
+		msgpack_pack_str_with_body(pk, s, strlen(s));
+		return f;
+	case 'd':
+		msgpack_pack_int(pk, va_arg(*ap, int));
+		return f;
+	case 'b':
+		s = va_arg(*ap, const char *);
+		len = va_arg(*ap, int);
+		msgpack_pack_bin_with_body(pk, s, (size_t)len);
+		return f;
+	case 'n':
+		msgpack_pack_nil(pk);
+		return f;
+	case '{':
+	case '[':
+		n = fmt_count(f);
+		if (f[-1] == '{') {
+			assert_int_equal(n % 2, 0);
+			msgpack_pack_map(pk, n / 2);
+		} else {
+			msgpack_pack_array(pk, n);
+		}
+		for (uint32_t k = 0; k < n; k++)
+			f = fmt_pack(pk, f, ap);
+		f = fmt_skip(f);
+		assert_true(*f == '}' || *f == ']');
+		return f + 1;
+	}
+	fail_msg("bad request format at '%s'", f - 1);
+	return f;
+}
+
+int harness_vreq(docket_client *c, docket_reply **ret, const char *op, const char *fmt, va_list ap)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	va_list aq;
+	int r;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	if (fmt) {
+		va_copy(aq, ap);
+		fmt_pack(&pk, fmt, &aq);
+		va_end(aq);
+	}
+	r = docket_call(c, op, fmt ? sb.data : NULL, fmt ? sb.size : 0, NULL, ret);
+	msgpack_sbuffer_destroy(&sb);
+	return r;
+}
+
+docket_reply *harness_ok(docket_client *c, const char *op, const char *fmt, ...)
+{
+	docket_reply *rep = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = harness_vreq(c, &rep, op, fmt, ap);
+	va_end(ap);
+	if (r != 0)
+		fail_msg("%s failed: %d %s: %s", op, r, docket_last_error_name(c),
+			 docket_last_error(c));
+	return rep;
+}
+
+/* ---- reading replies ---- */
+
+const msgpack_object *harness_get(const msgpack_object *o, const char *k)
+{
+	const msgpack_object *v = docket_map_get(o, k);
+
+	if (!v)
+		fail_msg("reply has no '%s'", k);
+	return v;
+}
+
+bool harness_str_is(const msgpack_object *o, const char *s)
+{
+	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
+	       memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
+}
+
+void harness_assert_str(const msgpack_object *o, const char *want)
+{
+	if (!harness_str_is(o, want)) {
+		if (o && o->type == MSGPACK_OBJECT_STR)
+			fail_msg("'%.*s' where '%s' was expected", (int)o->via.str.size,
+				 o->via.str.ptr, want);
+		fail_msg("not a string where '%s' was expected (type %d)", want,
+			 o ? (int)o->type : -1);
+	}
+}
+
+void harness_assert_nil(const msgpack_object *o)
+{
+	assert_int_equal(o->type, MSGPACK_OBJECT_NIL);
+}
+
+bool harness_bool_of(const msgpack_object *o)
+{
+	assert_int_equal(o->type, MSGPACK_OBJECT_BOOLEAN);
+	return o->via.boolean;
+}
+
+int64_t harness_int_of(const msgpack_object *o)
+{
+	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+		return (int64_t)o->via.u64;
+	if (o->type != MSGPACK_OBJECT_NEGATIVE_INTEGER)
+		fail_msg("not an integer (type %d)", (int)o->type);
+	return o->via.i64;
+}
+
+void harness_assert_strs(const msgpack_object *a, const char *const *want)
+{
+	size_t n = 0;
+
+	while (want[n])
+		n++;
+	assert_int_equal(a->type, MSGPACK_OBJECT_ARRAY);
+	if (a->via.array.size != n)
+		fail_msg("%u strings where %zu were expected (first wanted: %s)", a->via.array.size,
+			 n, n ? want[0] : "none");
+	for (size_t k = 0; k < n; k++)
+		harness_assert_str(&a->via.array.ptr[k], want[k]);
+}
+
+const msgpack_object *harness_at(const msgpack_object *a, uint32_t k)
+{
+	assert_int_equal(a->type, MSGPACK_OBJECT_ARRAY);
+	if (k >= a->via.array.size)
+		fail_msg("element %u of an array of %u", k, a->via.array.size);
+	return &a->via.array.ptr[k];
+}
+
+uint32_t harness_len_of(const msgpack_object *a)
+{
+	assert_int_equal(a->type, MSGPACK_OBJECT_ARRAY);
+	return a->via.array.size;
+}
+
+void harness_copy_id(const msgpack_object *o, char id[64])
+{
+	assert_int_equal(o->type, MSGPACK_OBJECT_STR);
+	assert_true(o->via.str.size < 64);
+	memcpy(id, o->via.str.ptr, o->via.str.size);
+	id[o->via.str.size] = '\0';
+}
+
+void harness_take_id(docket_reply *rep, char id[64])
+{
+	harness_copy_id(harness_get(&rep->result, "id"), id);
+	docket_reply_free(rep);
+}
+
+/* ---- events ---- */
+
+docket_reply *harness_events_after(docket_client *c, uint64_t seq)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	docket_reply *rep = NULL;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 1);
+	msgpack_pack_str_with_body(&pk, "since", 5);
+	msgpack_pack_uint64(&pk, seq + 1);
+	assert_int_equal(docket_call(c, "events.since", sb.data, sb.size, NULL, &rep), 0);
+	msgpack_sbuffer_destroy(&sb);
+	return rep;
+}
+
+void harness_assert_kinds(const msgpack_object *evs, const char *const *kinds)
+{
+	char got[2048] = "";
+	size_t n = 0, used = 0;
+	bool same;
+
+	while (kinds[n])
+		n++;
+	same = evs->via.array.size == n;
+	for (uint32_t k = 0; k < evs->via.array.size; k++) {
+		const msgpack_object *kind = harness_get(&evs->via.array.ptr[k], "kind");
+
+		if (used < sizeof(got))
+			used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%.*s",
+						 k ? ", " : "", (int)kind->via.str.size,
+						 kind->via.str.ptr);
+		if (k < n && !harness_str_is(kind, kinds[k]))
+			same = false;
+	}
+	if (!same)
+		fail_msg("events [%s] where %zu others were expected, the first %s", got, n,
+			 n ? kinds[0] : "none");
+}
+
+docket_reply *harness_expect_events(docket_client *office, uint64_t seq, const char *const *kinds)
+{
+	docket_reply *rep = harness_events_after(office, seq);
+
+	harness_assert_kinds(harness_get(&rep->result, "events"), kinds);
+	return rep;
+}
+
+const msgpack_object *harness_event_at(docket_reply *rep, uint32_t k)
+{
+	return harness_at(harness_get(&rep->result, "events"), k);
+}
+
+/* ---- the test clock ---- */
+
+int64_t harness_local_ms(int y, int mon, int d, int hh, int mm)
+{
+	struct tm tm = {
+	    .tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d, .tm_hour = hh, .tm_min = mm};
+
+	return ((int64_t)timegm(&tm) - 8 * 3600) * 1000;
+}
+
+int64_t harness_clock_to(docket_client *office, const char *when)
+{
+	docket_reply *rep = harness_ok(office, "clock.set", "{s:s}", "to", when);
+	int64_t fired = harness_int_of(harness_get(&rep->result, "fired"));
+
+	docket_reply_free(rep);
+	return fired;
 }

@@ -10,6 +10,7 @@
 #ifndef DOCKET_HARNESS_H
 #define DOCKET_HARNESS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +55,10 @@ int harness_stop(struct harness *h);
 void harness_kill9(struct harness *h);
 /* Stop if running and remove the state directory. */
 void harness_destroy(struct harness *h);
+/* A harness of its own, started as harness_start does: for a cmocka setup's state. */
+struct harness *harness_new(const char *extra_config);
+/* harness_destroy and free h (may be NULL); returns NULL. */
+struct harness *harness_free(struct harness *h);
 
 /* A client for the unit whose secret key file is key_path. */
 docket_client *harness_connect(struct harness *h, const char *key_path, int timeout_ms,
@@ -84,5 +89,75 @@ void *harness_raw_socket(struct harness *h, void *ctx, int type, const char *key
 
 /* Last committed seq as reported by ping. */
 uint64_t harness_last_seq(docket_client *c);
+
+/* ---- requests, written in the manner of printf ---- */
+
+/*
+ * A request's args are a format and its values: '{' '}' a map, '[' ']' an
+ * array, 's' a string, 'd' an int, 'b' a bin (a pointer and an int length),
+ * 'n' nil; spaces, ':' and ',' are for the eye. "{s:s s:[s s]}" takes "id",
+ * id, "units", "a", "b". A malformed format fails the test.
+ */
+
+/* Send op as c with args built from fmt (NULL: none); as docket_call, 0 or
+ * the -code of an error reply, and *ret the reply on success. */
+int harness_vreq(docket_client *c, docket_reply **ret, const char *op, const char *fmt, va_list ap);
+/* A request that must succeed; the reply is the caller's to free. */
+docket_reply *harness_ok(docket_client *c, const char *op, const char *fmt, ...);
+
+/* ---- reading replies ---- */
+
+/*
+ * Each accessor but the predicate harness_str_is fails the test when the
+ * object is not what it asks for; what they return points into the reply and
+ * is valid until the reply is freed.
+ */
+
+/* The value of key k in map o. */
+const msgpack_object *harness_get(const msgpack_object *o, const char *k);
+/* Is o (may be NULL) the string s? Never fails the test. */
+bool harness_str_is(const msgpack_object *o, const char *s);
+/* o is the string want. */
+void harness_assert_str(const msgpack_object *o, const char *want);
+/* o is nil. */
+void harness_assert_nil(const msgpack_object *o);
+/* The value of the boolean o. */
+bool harness_bool_of(const msgpack_object *o);
+/* The value of the integer o, positive or negative. */
+int64_t harness_int_of(const msgpack_object *o);
+/* a is an array of strings equal to want (NULL-terminated), in order. */
+void harness_assert_strs(const msgpack_object *a, const char *const *want);
+/* Element k of array a. */
+const msgpack_object *harness_at(const msgpack_object *a, uint32_t k);
+/* The number of elements of array a. */
+uint32_t harness_len_of(const msgpack_object *a);
+/* Copy the string o (an id, shorter than 64 bytes) into id. */
+void harness_copy_id(const msgpack_object *o, char id[64]);
+/* Copy the "id" of the record rep holds into id, and free rep. */
+void harness_take_id(docket_reply *rep, char id[64]);
+
+/* ---- events ---- */
+
+/* The events committed after seq, as one events.since reply (its result's "events"). */
+docket_reply *harness_events_after(docket_client *c, uint64_t seq);
+/* The kinds of the events in evs are exactly kinds (NULL-terminated), in order. */
+void harness_assert_kinds(const msgpack_object *evs, const char *const *kinds);
+/* The events committed after seq, as office reads them, are exactly kinds; returns the reply. */
+docket_reply *harness_expect_events(docket_client *office, uint64_t seq, const char *const *kinds);
+/* Event k of an events reply. */
+const msgpack_object *harness_event_at(docket_reply *rep, uint32_t k);
+
+/* ---- the test clock (test_clock: in the configuration) ---- */
+
+/* Milliseconds of a local time in Asia/Shanghai (+08:00 all year), the test clock's zone. */
+int64_t harness_local_ms(int y, int mon, int d, int hh, int mm);
+/* Move the test clock to a local time ("2026-03-09T10:00") as office; returns the number
+ * of due points that fired. */
+int64_t harness_clock_to(docket_client *office, const char *when);
+
+/* ---- files ---- */
+
+/* Copy the file src to dst (created or truncated). */
+void harness_copy_file(const char *src, const char *dst);
 
 #endif

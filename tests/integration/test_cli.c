@@ -23,17 +23,13 @@
 
 static int setup(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-
-	harness_start(h, NULL);
-	*state = h;
+	*state = harness_new(NULL);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	harness_destroy(*state);
-	free(*state);
+	*state = harness_free(*state);
 	return 0;
 }
 
@@ -286,18 +282,10 @@ static void check_warns_when_the_calendar_runs_out(void **state)
 /* Copy src into dir/name. */
 static void copy_file(const char *src, const char *dir, const char *name)
 {
-	char path[512], buf[8192];
-	FILE *in = fopen(src, "re"), *out;
-	size_t n;
+	char path[512];
 
-	assert_non_null(in);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	out = fopen(path, "we");
-	assert_non_null(out);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	fclose(out);
+	harness_copy_file(src, path);
 }
 
 /* --check loads every workflow definition and reports a broken one by position. */

@@ -22,35 +22,14 @@
 
 static int setup(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-
-	harness_start(h, NULL);
-	*state = h;
+	*state = harness_new(NULL);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct harness *h = *state;
-
-	harness_destroy(h);
-	free(h);
+	*state = harness_free(*state);
 	return 0;
-}
-
-static const msgpack_object *get(const msgpack_object *o, const char *k)
-{
-	const msgpack_object *v = docket_map_get(o, k);
-
-	if (!v)
-		fail_msg("reply has no '%s'", k);
-	return v;
-}
-
-static bool str_is(const msgpack_object *o, const char *s)
-{
-	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
-	       memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
 }
 
 /* Every stored event, checked contiguous from 1; returns the count. */
@@ -59,23 +38,14 @@ static uint64_t replay_all_contiguous(docket_client *c)
 	uint64_t since = 1, expect = 1;
 
 	for (;;) {
-		msgpack_sbuffer sb;
-		msgpack_packer pk;
-		docket_reply *rep = NULL;
+		docket_reply *rep = harness_events_after(c, since - 1);
 		const msgpack_object *evs, *next, *last;
 
-		msgpack_sbuffer_init(&sb);
-		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-		msgpack_pack_map(&pk, 1);
-		msgpack_pack_str_with_body(&pk, "since", 5);
-		msgpack_pack_uint64(&pk, since);
-		assert_int_equal(docket_call(c, "events.since", sb.data, sb.size, NULL, &rep), 0);
-		msgpack_sbuffer_destroy(&sb);
-		evs = get(&rep->result, "events");
-		next = get(&rep->result, "next");
-		last = get(&rep->result, "last");
+		evs = harness_get(&rep->result, "events");
+		next = harness_get(&rep->result, "next");
+		last = harness_get(&rep->result, "last");
 		for (uint32_t i = 0; i < evs->via.array.size; i++) {
-			const msgpack_object *seq = get(&evs->via.array.ptr[i], "seq");
+			const msgpack_object *seq = harness_get(&evs->via.array.ptr[i], "seq");
 
 			assert_int_equal(seq->via.u64, expect);
 			expect++;
@@ -96,9 +66,20 @@ static bool get_storage_full(docket_client *c)
 	bool v;
 
 	assert_int_equal(docket_call(c, "status", NULL, 0, NULL, &rep), 0);
-	v = get(&rep->result, "storage_full")->via.boolean;
+	v = harness_get(&rep->result, "storage_full")->via.boolean;
 	docket_reply_free(rep);
 	return v;
+}
+
+/* Office registers the observer unit id, named name: a write that must succeed. */
+static void add_observer(docket_client *office, const char *id, const char *name)
+{
+	docket_reply *rep = NULL;
+
+	assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", id, "name", name,
+					   "role", "observer", NULL),
+			 0);
+	docket_reply_free(rep);
 }
 
 static void office_pings_as_itself(void **state)
@@ -108,8 +89,8 @@ static void office_pings_as_itself(void **state)
 	docket_reply *rep = NULL;
 
 	assert_int_equal(docket_call(c, "ping", NULL, 0, NULL, &rep), 0);
-	assert_true(str_is(get(&rep->result, "unit"), "office"));
-	assert_true(str_is(get(&rep->result, "role"), "office"));
+	assert_true(harness_str_is(harness_get(&rep->result, "unit"), "office"));
+	assert_true(harness_str_is(harness_get(&rep->result, "role"), "office"));
 	docket_reply_free(rep);
 	docket_close(c);
 }
@@ -150,7 +131,7 @@ static void revoked_key_is_refused_on_an_open_connection(void **state)
 	harness_add_unit(h, office, "finance", "member", key, sizeof(key));
 	fin = harness_connect(h, key, 2000, 1);
 	assert_int_equal(docket_call(fin, "ping", NULL, 0, NULL, &rep), 0);
-	assert_true(str_is(get(&rep->result, "unit"), "finance"));
+	assert_true(harness_str_is(harness_get(&rep->result, "unit"), "finance"));
 	rep = docket_reply_free(rep);
 
 	assert_int_equal(docket_key_load(key, &kp), 0);
@@ -361,51 +342,43 @@ static void kill9_during_writes_loses_no_acknowledged_write(void **state)
 	}
 }
 
+/* sub receives every event after *cursor up to last, in order; *cursor follows. */
+static void receive_in_order(docket_client *sub, uint64_t *cursor, uint64_t last)
+{
+	docket_event *ev = NULL;
+
+	while (*cursor < last) {
+		assert_int_equal(docket_next_event(sub, 10000, &ev), 1);
+		assert_int_equal(ev->seq, *cursor + 1);
+		*cursor = ev->seq;
+		ev = docket_event_free(ev);
+	}
+}
+
 /* Subscribers: one offline while events happen, one dropped at the HWM. */
 static void offline_subscriber_catches_up_from_its_cursor(void **state)
 {
 	struct harness *h = *state;
 	docket_client *office = harness_connect(h, NULL, 5000, 1), *sub;
 	uint64_t last, cursor = 0;
-	docket_event *ev = NULL;
 	char id[64];
 
 	for (int i = 0; i < 300; i++) {
-		docket_reply *rep = NULL;
-
 		snprintf(id, sizeof(id), "unit-%d", i);
-		assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", id,
-						   "name", id, "role", "observer", NULL),
-				 0);
-		docket_reply_free(rep);
+		add_observer(office, id, id);
 	}
 	last = harness_last_seq(office);
 
 	sub = harness_connect(h, NULL, 5000, 1);
 	assert_int_equal(docket_subscribe(sub, NULL, 0, 0), 0);
-	while (cursor < last) {
-		assert_int_equal(docket_next_event(sub, 10000, &ev), 1);
-		assert_int_equal(ev->seq, cursor + 1);
-		cursor = ev->seq;
-		ev = docket_event_free(ev);
-	}
+	receive_in_order(sub, &cursor, last);
 	/* Then live events keep coming in order. */
 	for (int i = 0; i < 50; i++) {
-		docket_reply *rep = NULL;
-
 		snprintf(id, sizeof(id), "live-%d", i);
-		assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", id,
-						   "name", id, "role", "observer", NULL),
-				 0);
-		docket_reply_free(rep);
+		add_observer(office, id, id);
 	}
 	last = harness_last_seq(office);
-	while (cursor < last) {
-		assert_int_equal(docket_next_event(sub, 10000, &ev), 1);
-		assert_int_equal(ev->seq, cursor + 1);
-		cursor = ev->seq;
-		ev = docket_event_free(ev);
-	}
+	receive_in_order(sub, &cursor, last);
 	assert_int_equal(docket_cursor(sub), last);
 	docket_close(sub);
 	docket_close(office);
@@ -413,10 +386,7 @@ static void offline_subscriber_catches_up_from_its_cursor(void **state)
 
 static int setup_small_hwm(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-
-	harness_start(h, "events_hwm: 100\n");
-	*state = h;
+	*state = harness_new("events_hwm: 100\n");
 	return 0;
 }
 
@@ -439,12 +409,7 @@ static void subscriber_dropped_at_the_hwm_fills_the_gap(void **state)
 	assert_int_equal(zmq_setsockopt(raw, ZMQ_SUBSCRIBE, "all/", 4), 0);
 	/* Read one live event so the subscription is known to be in place. */
 	{
-		docket_reply *rep = NULL;
-
-		assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", "first",
-						   "name", "first", "role", "observer", NULL),
-				 0);
-		docket_reply_free(rep);
+		add_observer(office, "first", "first");
 		assert_int_equal(docket_next_event(sub, 10000, &ev), 1);
 		assert_int_equal(ev->seq, start + 1);
 		ev = docket_event_free(ev);
@@ -452,13 +417,8 @@ static void subscriber_dropped_at_the_hwm_fills_the_gap(void **state)
 	/* 5,000 events while the subscriber does not read: more than the PUB
 	 * high-water mark, the SUB queue and the socket buffers hold together. */
 	for (int i = 0; i < 5000; i++) {
-		docket_reply *rep = NULL;
-
 		snprintf(id, sizeof(id), "burst-%d", i);
-		assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", id,
-						   "name", id, "role", "observer", NULL),
-				 0);
-		docket_reply_free(rep);
+		add_observer(office, id, id);
 	}
 	last = harness_last_seq(office);
 	/* Count what reached the raw subscriber; silence for 1 s ends it. */
@@ -477,12 +437,7 @@ static void subscriber_dropped_at_the_hwm_fills_the_gap(void **state)
 		zmq_ctx_term(ctx);
 	}
 	cursor = start + 1;
-	while (cursor < last) {
-		assert_int_equal(docket_next_event(sub, 10000, &ev), 1);
-		assert_int_equal(ev->seq, cursor + 1);
-		cursor = ev->seq;
-		ev = docket_event_free(ev);
-	}
+	receive_in_order(sub, &cursor, last);
 	assert_int_equal(replay_all_contiguous(office), last);
 	docket_close(sub);
 	docket_close(office);
@@ -492,10 +447,7 @@ static void subscriber_dropped_at_the_hwm_fills_the_gap(void **state)
 /* A 1 MiB map that may grow to 64 MiB: writes far past 1 MiB all succeed. */
 static int setup_tiny_map(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-
-	harness_start(h, "map_size_mb: 1\nmap_max_mb: 64\n");
-	*state = h;
+	*state = harness_new("map_size_mb: 1\nmap_max_mb: 64\n");
 	return 0;
 }
 
@@ -505,7 +457,7 @@ static uint64_t status_u64(docket_client *c, const char *field)
 	uint64_t v;
 
 	assert_int_equal(docket_call(c, "status", NULL, 0, NULL, &rep), 0);
-	v = get(&rep->result, field)->via.u64;
+	v = harness_get(&rep->result, field)->via.u64;
 	docket_reply_free(rep);
 	return v;
 }
@@ -520,13 +472,8 @@ static void full_map_grows_and_loses_nothing(void **state)
 	memset(name, 'n', DOCKET_MAX_NAME);
 	name[DOCKET_MAX_NAME] = '\0';
 	for (int i = 0; i < 3000; i++) {
-		docket_reply *rep = NULL;
-
 		snprintf(id, sizeof(id), "grow-%d", i);
-		assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", id, "name",
-						   name, "role", "observer", NULL),
-				 0);
-		docket_reply_free(rep);
+		add_observer(office, id, name);
 	}
 	assert_true(status_u64(office, "map_size") > before);
 	assert_false(get_storage_full(office));
@@ -536,10 +483,7 @@ static void full_map_grows_and_loses_nothing(void **state)
 
 static int setup_capped_map(void **state)
 {
-	struct harness *h = calloc(1, sizeof(*h));
-
-	harness_start(h, "map_size_mb: 1\nmap_max_mb: 1\n");
-	*state = h;
+	*state = harness_new("map_size_mb: 1\nmap_max_mb: 1\n");
 	return 0;
 }
 
@@ -585,7 +529,7 @@ static void capped_map_refuses_writes_and_serves_reads(void **state)
 						   "first", "name", "first", "role", "observer",
 						   NULL),
 				 0);
-		assert_true(str_is(get(&rep->result, "id"), "first"));
+		assert_true(harness_str_is(harness_get(&rep->result, "id"), "first"));
 		docket_reply_free(rep);
 	}
 	/* Reads still work, and every acknowledged write is there, in order. */
@@ -625,10 +569,7 @@ static void revoked_key_gets_no_more_events(void **state)
 		char id[32];
 
 		snprintf(id, sizeof(id), "warm-%d", i);
-		assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", id,
-						   "name", id, "role", "observer", NULL),
-				 0);
-		rep = docket_reply_free(rep);
+		add_observer(office, id, id);
 		n = zmq_poll(&item, 1, 100);
 	}
 	assert_true(n > 0);
@@ -643,10 +584,7 @@ static void revoked_key_gets_no_more_events(void **state)
 		char id[32];
 
 		snprintf(id, sizeof(id), "after-%d", i);
-		assert_int_equal(harness_call_strs(office, "unit.add", NULL, &rep, "id", id,
-						   "name", id, "role", "observer", NULL),
-				 0);
-		rep = docket_reply_free(rep);
+		add_observer(office, id, id);
 	}
 	/* Drain: nothing after the revocation may arrive. Waiting for silence
 	 * needs a time bound; 2 s is far above the daemon's publish latency. */
@@ -668,7 +606,7 @@ static void revoked_key_gets_no_more_events(void **state)
 			msgpack_unpacked_init(&u);
 			assert_int_equal(msgpack_unpack_next(&u, body, (size_t)b, &off),
 					 MSGPACK_UNPACK_SUCCESS);
-			assert_true(get(&u.data, "seq")->via.u64 <= revoked_seq);
+			assert_true(harness_get(&u.data, "seq")->via.u64 <= revoked_seq);
 			msgpack_unpacked_destroy(&u);
 		}
 	}
@@ -727,7 +665,7 @@ static void multi_frame_request_gets_an_error_reply(void **state)
 	assert_true(n > 0);
 	msgpack_unpacked_init(&u);
 	assert_int_equal(msgpack_unpack_next(&u, buf, (size_t)n, &off), MSGPACK_UNPACK_SUCCESS);
-	assert_true(str_is(get(get(&u.data, "error"), "name"), "EPROTO"));
+	assert_true(harness_str_is(harness_get(harness_get(&u.data, "error"), "name"), "EPROTO"));
 	msgpack_unpacked_destroy(&u);
 	zmq_close(s);
 	zmq_ctx_term(ctx);

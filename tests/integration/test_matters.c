@@ -59,203 +59,18 @@ struct t {
 	char key[N_UNITS][400];
 };
 
-/* ---- building requests ---- */
-
 /*
- * Requests are written as a format and its values, in the manner of
- * printf: '{' '}' a map, '[' ']' an array, 's' a string, 'd' an int, 'b' a
- * bin (a pointer and an int length), 'n' nil; spaces, ':' and ',' are for
- * the eye. "{s:s s:[s s]}" takes "id", id, "units", "a", "b".
+ * Requests, replies, events and the test clock: the harness_* helpers of
+ * harness.h. What follows reads what only this file needs.
  */
-static const char *fmt_skip(const char *f)
-{
-	while (*f == ' ' || *f == ':' || *f == ',')
-		f++;
-	return f;
-}
-
-/* The values directly inside the bracket that f follows. */
-static uint32_t fmt_count(const char *f)
-{
-	uint32_t n = 0;
-	int depth = 0;
-
-	for (; *f; f++) {
-		if (depth == 0 && strchr("sdbn{[", *f))
-			n++;
-		if (*f == '{' || *f == '[')
-			depth++;
-		if (*f == '}' || *f == ']') {
-			if (depth == 0)
-				return n;
-			depth--;
-		}
-	}
-	fail_msg("unbalanced request format");
-	return 0;
-}
-
-static const char *fmt_pack(msgpack_packer *pk, const char *f, va_list *ap)
-{
-	const char *s;
-	uint32_t n;
-	int len;
-
-	f = fmt_skip(f);
-	switch (*f++) {
-	case 's':
-		s = va_arg(*ap, const char *);
-		msgpack_pack_str_with_body(pk, s, strlen(s));
-		return f;
-	case 'd':
-		msgpack_pack_int(pk, va_arg(*ap, int));
-		return f;
-	case 'b':
-		s = va_arg(*ap, const char *);
-		len = va_arg(*ap, int);
-		msgpack_pack_bin_with_body(pk, s, (size_t)len);
-		return f;
-	case 'n':
-		msgpack_pack_nil(pk);
-		return f;
-	case '{':
-	case '[':
-		n = fmt_count(f);
-		if (f[-1] == '{') {
-			assert_int_equal(n % 2, 0);
-			msgpack_pack_map(pk, n / 2);
-		} else {
-			msgpack_pack_array(pk, n);
-		}
-		for (uint32_t k = 0; k < n; k++)
-			f = fmt_pack(pk, f, ap);
-		f = fmt_skip(f);
-		assert_true(*f == '}' || *f == ']');
-		return f + 1;
-	}
-	fail_msg("bad request format at '%s'", f - 1);
-	return f;
-}
-
-/* Send op with args built from fmt (NULL: none); -code of an error reply. */
-static int vreq(docket_client *c, docket_reply **ret, const char *op, const char *fmt, va_list ap)
-{
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	va_list aq;
-	int r;
-
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	if (fmt) {
-		va_copy(aq, ap);
-		fmt_pack(&pk, fmt, &aq);
-		va_end(aq);
-	}
-	r = docket_call(c, op, fmt ? sb.data : NULL, fmt ? sb.size : 0, NULL, ret);
-	msgpack_sbuffer_destroy(&sb);
-	return r;
-}
-
-/* A request that must succeed; the reply is the caller's. */
-static docket_reply *ok(docket_client *c, const char *op, const char *fmt, ...)
-{
-	docket_reply *rep = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vreq(c, &rep, op, fmt, ap);
-	va_end(ap);
-	if (r != 0)
-		fail_msg("%s failed: %d %s: %s", op, r, docket_last_error_name(c),
-			 docket_last_error(c));
-	return rep;
-}
 
 /* ---- reading replies ---- */
-
-static const msgpack_object *get(const msgpack_object *o, const char *k)
-{
-	const msgpack_object *v = docket_map_get(o, k);
-
-	if (!v)
-		fail_msg("reply has no '%s'", k);
-	return v;
-}
-
-static bool str_is(const msgpack_object *o, const char *s)
-{
-	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
-	       memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
-}
-
-static void assert_str(const msgpack_object *o, const char *want)
-{
-	if (!str_is(o, want)) {
-		if (o && o->type == MSGPACK_OBJECT_STR)
-			fail_msg("'%.*s' where '%s' was expected", (int)o->via.str.size,
-				 o->via.str.ptr, want);
-		fail_msg("not a string where '%s' was expected (type %d)", want,
-			 o ? (int)o->type : -1);
-	}
-}
-
-static void assert_nil(const msgpack_object *o)
-{
-	assert_int_equal(o->type, MSGPACK_OBJECT_NIL);
-}
-
-static bool bool_of(const msgpack_object *o)
-{
-	assert_int_equal(o->type, MSGPACK_OBJECT_BOOLEAN);
-	return o->via.boolean;
-}
-
-static int64_t int_of(const msgpack_object *o)
-{
-	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-		return (int64_t)o->via.u64;
-	if (o->type != MSGPACK_OBJECT_NEGATIVE_INTEGER)
-		fail_msg("not an integer (type %d)", (int)o->type);
-	return o->via.i64;
-}
-
-/* An array of strings equal to want (NULL-terminated), in order. */
-static void assert_strs(const msgpack_object *a, const char *const *want)
-{
-	size_t n = 0;
-
-	while (want[n])
-		n++;
-	assert_int_equal(a->type, MSGPACK_OBJECT_ARRAY);
-	if (a->via.array.size != n)
-		fail_msg("%u strings where %zu were expected (first wanted: %s)", a->via.array.size,
-			 n, n ? want[0] : "none");
-	for (size_t k = 0; k < n; k++)
-		assert_str(&a->via.array.ptr[k], want[k]);
-}
-
-/* Element k of array a. */
-static const msgpack_object *at(const msgpack_object *a, uint32_t k)
-{
-	assert_int_equal(a->type, MSGPACK_OBJECT_ARRAY);
-	if (k >= a->via.array.size)
-		fail_msg("element %u of an array of %u", k, a->via.array.size);
-	return &a->via.array.ptr[k];
-}
-
-static uint32_t len_of(const msgpack_object *a)
-{
-	assert_int_equal(a->type, MSGPACK_OBJECT_ARRAY);
-	return a->via.array.size;
-}
 
 /* The entry of array a (of maps) whose key is value. */
 static const msgpack_object *find_by(const msgpack_object *a, const char *key, const char *value)
 {
-	for (uint32_t k = 0; k < len_of(a); k++)
-		if (str_is(get(&a->via.array.ptr[k], key), value))
+	for (uint32_t k = 0; k < harness_len_of(a); k++)
+		if (harness_str_is(harness_get(&a->via.array.ptr[k], key), value))
 			return &a->via.array.ptr[k];
 	fail_msg("no entry with %s '%s'", key, value);
 	return NULL;
@@ -264,26 +79,10 @@ static const msgpack_object *find_by(const msgpack_object *a, const char *key, c
 /* Is there an entry of array a (of maps) whose key is value? */
 static bool has_entry(const msgpack_object *a, const char *key, const char *value)
 {
-	for (uint32_t k = 0; k < len_of(a); k++)
-		if (str_is(docket_map_get(&a->via.array.ptr[k], key), value))
+	for (uint32_t k = 0; k < harness_len_of(a); k++)
+		if (harness_str_is(docket_map_get(&a->via.array.ptr[k], key), value))
 			return true;
 	return false;
-}
-
-/* Copy the string o into buf[64]. */
-static void copy_id(const msgpack_object *o, char id[64])
-{
-	assert_int_equal(o->type, MSGPACK_OBJECT_STR);
-	assert_true(o->via.str.size < 64);
-	memcpy(id, o->via.str.ptr, o->via.str.size);
-	id[o->via.str.size] = '\0';
-}
-
-/* Copy the id of a record out of rep, and free rep. */
-static void take_id(docket_reply *rep, char id[64])
-{
-	copy_id(get(&rep->result, "id"), id);
-	docket_reply_free(rep);
 }
 
 /* Does the packed form of o hold the bytes of s? */
@@ -299,86 +98,6 @@ static bool packed_has(const msgpack_object *o, const char *s)
 	found = memmem(sb.data, sb.size, s, strlen(s)) != NULL;
 	msgpack_sbuffer_destroy(&sb);
 	return found;
-}
-
-/* ---- times ---- */
-
-/* Milliseconds of a local time in Asia/Shanghai (+08:00 all year). */
-static int64_t local_ms(int y, int mon, int d, int hh, int mm)
-{
-	struct tm tm = {
-	    .tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d, .tm_hour = hh, .tm_min = mm};
-
-	return ((int64_t)timegm(&tm) - 8 * 3600) * 1000;
-}
-
-/* Move the test clock to a local time; returns the number of due points fired. */
-static int64_t clock_to(struct t *t, const char *when)
-{
-	docket_reply *rep = ok(t->office, "clock.set", "{s:s}", "to", when);
-	int64_t fired = int_of(get(&rep->result, "fired"));
-
-	docket_reply_free(rep);
-	return fired;
-}
-
-/* ---- events ---- */
-
-/* The events after seq, as one reply (its result's "events"). */
-static docket_reply *events_after(docket_client *c, uint64_t seq)
-{
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	docket_reply *rep = NULL;
-
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 1);
-	msgpack_pack_str_with_body(&pk, "since", 5);
-	msgpack_pack_uint64(&pk, seq + 1);
-	assert_int_equal(docket_call(c, "events.since", sb.data, sb.size, NULL, &rep), 0);
-	msgpack_sbuffer_destroy(&sb);
-	return rep;
-}
-
-/* The kinds of the events in evs are exactly kinds, in order. */
-static void assert_kinds(const msgpack_object *evs, const char *const *kinds)
-{
-	char got[2048] = "";
-	size_t n = 0, used = 0;
-	bool same;
-
-	while (kinds[n])
-		n++;
-	same = evs->via.array.size == n;
-	for (uint32_t k = 0; k < evs->via.array.size; k++) {
-		const msgpack_object *kind = get(&evs->via.array.ptr[k], "kind");
-
-		if (used < sizeof(got))
-			used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%.*s",
-						 k ? ", " : "", (int)kind->via.str.size,
-						 kind->via.str.ptr);
-		if (k < n && !str_is(kind, kinds[k]))
-			same = false;
-	}
-	if (!same)
-		fail_msg("events [%s] where %zu others were expected, the first %s", got, n,
-			 n ? kinds[0] : "none");
-}
-
-/* The events committed after seq are exactly kinds; returns the reply. */
-static docket_reply *expect_events(struct t *t, uint64_t seq, const char *const *kinds)
-{
-	docket_reply *rep = events_after(t->office, seq);
-
-	assert_kinds(get(&rep->result, "events"), kinds);
-	return rep;
-}
-
-/* Event k of an events reply. */
-static const msgpack_object *event_at(docket_reply *rep, uint32_t k)
-{
-	return at(get(&rep->result, "events"), k);
 }
 
 /* ---- everything the office can read, to compare before and after ---- */
@@ -407,15 +126,15 @@ static void snapshot(struct t *t, msgpack_sbuffer *sb)
 	msgpack_sbuffer_init(sb);
 	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		docket_reply *list = ok(t->office, kinds[k].list, "{s:d}", "limit", 1000);
-		const msgpack_object *items = get(&list->result, kinds[k].items);
+		docket_reply *list = harness_ok(t->office, kinds[k].list, "{s:d}", "limit", 1000);
+		const msgpack_object *items = harness_get(&list->result, kinds[k].items);
 
-		assert_nil(get(&list->result, "next"));
-		for (uint32_t i = 0; i < len_of(items); i++) {
+		harness_assert_nil(harness_get(&list->result, "next"));
+		for (uint32_t i = 0; i < harness_len_of(items); i++) {
 			char id[64];
 
-			copy_id(get(at(items, i), "id"), id);
-			pack_reply(&pk, ok(t->office, kinds[k].show, "{s:s}", "id", id));
+			harness_copy_id(harness_get(harness_at(items, i), "id"), id);
+			pack_reply(&pk, harness_ok(t->office, kinds[k].show, "{s:s}", "id", id));
 		}
 		pack_reply(&pk, list);
 	}
@@ -438,7 +157,7 @@ static void refused(struct t *t, docket_client *c, int code, const char *hint, c
 
 	snapshot(t, &before);
 	va_start(ap, fmt);
-	r = vreq(c, &rep, op, fmt, ap);
+	r = harness_vreq(c, &rep, op, fmt, ap);
 	va_end(ap);
 	/* Say what went wrong after freeing what was taken: a test that fails
 	 * here leaks nothing under the sanitizers. */
@@ -498,9 +217,23 @@ static const char attachment[] = "%PDF-1.4 a short letter of recommendation";
 	    (tal)->document, "checksum", CHECKSUM, "size", 52311, "name", "recommendation.pdf",    \
 	    "checksum", CHECKSUM, "data", attachment, (int)(sizeof(attachment) - 1)
 
+/*
+ * Li Na's talent record, and a submission of her that is good up to its
+ * documents (title, talent, one support item, justification): the refusals
+ * change one thing of them at a time.
+ */
+#define LI_NA_FMT "s:{s:s s:s s:s s:s}"
+#define LI_NA_ARGS                                                                                 \
+	"talent", "name", "Li Na", "category", "top", "field", "Optics", "employer",               \
+	    "Institute of Optics"
+#define LI_NA_SUBMIT_FMT "s:s " LI_NA_FMT " s:[{s:s}] s:s"
+#define LI_NA_SUBMIT_ARGS                                                                          \
+	"title", "Support for a researcher", LI_NA_ARGS, "support", "kind", "research_funding",    \
+	    "justification", "Good"
+
 static docket_reply *submit_talent(docket_client *by, const char *title, const struct talent *tal)
 {
-	return ok(by, "matter.submit", "{" SUBMIT_FMT "}", SUBMIT_ARGS(title, tal));
+	return harness_ok(by, "matter.submit", "{" SUBMIT_FMT "}", SUBMIT_ARGS(title, tal));
 }
 
 /* A matter submitted by unit by; its id into id. */
@@ -508,15 +241,15 @@ static void submit(docket_client *by, const char *title, char id[64])
 {
 	docket_reply *rep = submit_talent(by, title, &zhang);
 
-	assert_str(get(&rep->result, "state"), "submitted");
-	take_id(rep, id);
+	harness_assert_str(harness_get(&rep->result, "state"), "submitted");
+	harness_take_id(rep, id);
 }
 
 static void step(docket_client *c, const char *op, const char *id, const char *want_state)
 {
-	docket_reply *rep = ok(c, op, "{s:s}", "id", id);
+	docket_reply *rep = harness_ok(c, op, "{s:s}", "id", id);
 
-	assert_str(get(&rep->result, "state"), want_state);
+	harness_assert_str(harness_get(&rep->result, "state"), want_state);
 	docket_reply_free(rep);
 }
 
@@ -531,14 +264,15 @@ static void consult(struct t *t, const char *id, const char *const *want)
 	docket_reply *rep;
 
 	if (!want[1])
-		rep = ok(t->office, "matter.consult", "{s:s s:[s]}", "id", id, "units", want[0]);
+		rep = harness_ok(t->office, "matter.consult", "{s:s s:[s]}", "id", id, "units",
+				 want[0]);
 	else if (!want[2])
-		rep = ok(t->office, "matter.consult", "{s:s s:[s s]}", "id", id, "units", want[0],
-			 want[1]);
+		rep = harness_ok(t->office, "matter.consult", "{s:s s:[s s]}", "id", id, "units",
+				 want[0], want[1]);
 	else
-		rep = ok(t->office, "matter.consult", "{s:s s:[s s s]}", "id", id, "units", want[0],
-			 want[1], want[2]);
-	assert_str(get(&rep->result, "state"), "consultation");
+		rep = harness_ok(t->office, "matter.consult", "{s:s s:[s s s]}", "id", id, "units",
+				 want[0], want[1], want[2]);
+	harness_assert_str(harness_get(&rep->result, "state"), "consultation");
 	docket_reply_free(rep);
 }
 
@@ -546,18 +280,18 @@ static docket_reply *opinion(docket_client *c, const char *id, const char *answe
 			     const char *comment)
 {
 	if (comment)
-		return ok(c, "matter.opinion", "{s:s s:s s:s}", "id", id, "answer", answer,
-			  "comment", comment);
-	return ok(c, "matter.opinion", "{s:s s:s}", "id", id, "answer", answer);
+		return harness_ok(c, "matter.opinion", "{s:s s:s s:s}", "id", id, "answer", answer,
+				  "comment", comment);
+	return harness_ok(c, "matter.opinion", "{s:s s:s}", "id", id, "answer", answer);
 }
 
 static void propose(struct t *t, const char *id)
 {
 	docket_reply *rep =
-	    ok(t->office, "matter.propose", "{s:s s:s s:s}", "id", id, "summary",
-	       "The units consulted agree", "proposal", "Approve both items of support");
+	    harness_ok(t->office, "matter.propose", "{s:s s:s s:s}", "id", id, "summary",
+		       "The units consulted agree", "proposal", "Approve both items of support");
 
-	assert_str(get(&rep->result, "state"), "pool");
+	harness_assert_str(harness_get(&rep->result, "state"), "pool");
 	docket_reply_free(rep);
 }
 
@@ -574,18 +308,18 @@ static void pooled(struct t *t, const char *title, char id[64])
 static void meeting_create(struct t *t, const char *title, const char *date, char id[64])
 {
 	docket_reply *rep =
-	    ok(t->office, "meeting.create", "{s:s s:s}", "title", title, "date", date);
+	    harness_ok(t->office, "meeting.create", "{s:s s:s}", "title", title, "date", date);
 
-	assert_str(get(&rep->result, "state"), "planned");
-	take_id(rep, id);
+	harness_assert_str(harness_get(&rep->result, "state"), "planned");
+	harness_take_id(rep, id);
 }
 
 static void agenda_add(struct t *t, const char *meeting, const char *matter)
 {
 	docket_reply *rep =
-	    ok(t->office, "meeting.agenda", "{s:s s:[s]}", "id", meeting, "add", matter);
+	    harness_ok(t->office, "meeting.agenda", "{s:s s:[s]}", "id", meeting, "add", matter);
 
-	assert_true(has_entry(get(&rep->result, "agenda"), "matter", matter));
+	assert_true(has_entry(harness_get(&rep->result, "agenda"), "matter", matter));
 	docket_reply_free(rep);
 }
 
@@ -597,26 +331,26 @@ static void hold(docket_client *c, const char *meeting)
 /* An approval with one task for each support item: finance and housing lead. */
 static docket_reply *approve(docket_client *c, const char *meeting, const char *matter)
 {
-	return ok(c, "meeting.decide",
-		  "{s:s s:s s:s s:s s:s s:[{s:s s:d s:s s:[s] s:s s:s} {s:s s:d s:s s:s}]}", "id",
-		  meeting, "matter", matter, "decision", "approved_with_conditions", "minutes",
-		  "LG-45/3", "conditions", "Funding paid in two instalments", "tasks", "title",
-		  "Disburse the research funding", "item", 0, "lead", "finance", "cooperating",
-		  "education", "due", "2026-06-30", "description", "First instalment by April",
-		  "title", "Pay the housing subsidy", "item", 1, "lead", "housing", "due",
-		  "2026-04-30");
+	return harness_ok(c, "meeting.decide",
+			  "{s:s s:s s:s s:s s:s s:[{s:s s:d s:s s:[s] s:s s:s} {s:s s:d s:s s:s}]}",
+			  "id", meeting, "matter", matter, "decision", "approved_with_conditions",
+			  "minutes", "LG-45/3", "conditions", "Funding paid in two instalments",
+			  "tasks", "title", "Disburse the research funding", "item", 0, "lead",
+			  "finance", "cooperating", "education", "due", "2026-06-30", "description",
+			  "First instalment by April", "title", "Pay the housing subsidy", "item",
+			  1, "lead", "housing", "due", "2026-04-30");
 }
 
 static docket_reply *show(docket_client *c, const char *id)
 {
-	return ok(c, "matter.show", "{s:s}", "id", id);
+	return harness_ok(c, "matter.show", "{s:s}", "id", id);
 }
 
 static void assert_state(struct t *t, const char *id, const char *want)
 {
 	docket_reply *rep = show(t->office, id);
 
-	assert_str(get(&rep->result, "state"), want);
+	harness_assert_str(harness_get(&rep->result, "state"), want);
 	docket_reply_free(rep);
 }
 
@@ -627,11 +361,11 @@ static void task_act(docket_client *c, const char *id, const char *action, const
 	docket_reply *rep;
 
 	if (field)
-		rep = ok(c, "instance.act", "{s:s s:s s:{s:s}}", "id", id, "action", action,
-			 "fields", field, value);
+		rep = harness_ok(c, "instance.act", "{s:s s:s s:{s:s}}", "id", id, "action", action,
+				 "fields", field, value);
 	else
-		rep = ok(c, "instance.act", "{s:s s:s}", "id", id, "action", action);
-	assert_str(get(&rep->result, "state"), want_state);
+		rep = harness_ok(c, "instance.act", "{s:s s:s}", "id", id, "action", action);
+	harness_assert_str(harness_get(&rep->result, "state"), want_state);
 	docket_reply_free(rep);
 }
 
@@ -698,7 +432,8 @@ static int teardown(void **state)
 static void matter_goes_from_submission_to_closed_through_a_meeting(void **state)
 {
 	struct t *t = *state;
-	const int64_t now = local_ms(2026, 3, 2, 10, 0), deadline = local_ms(2026, 3, 10, 0, 0);
+	const int64_t now = harness_local_ms(2026, 3, 2, 10, 0),
+		      deadline = harness_local_ms(2026, 3, 10, 0, 0);
 	const msgpack_object *m, *o, *d, *tasks, *docs;
 	docket_reply *rep, *mrep;
 	char id[64], lg[64], t1[64], t2[64];
@@ -707,76 +442,80 @@ static void matter_goes_from_submission_to_closed_through_a_meeting(void **state
 	/* A university submits; the details come back whole. */
 	rep = submit_talent(t->c[UNIVERSITY], "Support for a battery research leader", &zhang);
 	m = &rep->result;
-	assert_str(get(m, "id"), "M-2026-0001");
-	assert_str(get(m, "state"), "submitted");
-	assert_str(get(m, "submitter"), "university");
-	assert_str(get(m, "title"), "Support for a battery research leader");
-	assert_str(get(get(m, "talent"), "name"), "Zhang Wei");
-	assert_str(get(get(m, "talent"), "category"), "leading");
-	assert_int_equal(len_of(get(m, "support")), 2);
-	assert_str(get(at(get(m, "support"), 0), "kind"), "research_funding");
-	assert_int_equal(int_of(get(at(get(m, "support"), 0), "amount")), 2000000);
-	assert_str(get(m, "justification"), zhang.justification);
-	docs = get(m, "documents");
-	assert_int_equal(len_of(docs), 2);
-	assert_str(get(at(docs, 0), "name"), "curriculum-vitae.pdf");
-	assert_str(get(at(docs, 0), "checksum"), CHECKSUM);
-	assert_int_equal(int_of(get(at(docs, 0), "size")), 52311);
-	assert_false(bool_of(get(at(docs, 0), "attached")));
-	assert_int_equal(int_of(get(at(docs, 1), "size")), (int64_t)sizeof(attachment) - 1);
-	assert_true(bool_of(get(at(docs, 1), "attached")));
-	assert_int_equal(len_of(get(m, "opinions")), 0);
-	assert_int_equal(len_of(get(m, "decisions")), 0);
-	assert_int_equal(len_of(get(m, "tasks")), 0);
-	assert_int_equal(int_of(get(m, "created")), now);
+	harness_assert_str(harness_get(m, "id"), "M-2026-0001");
+	harness_assert_str(harness_get(m, "state"), "submitted");
+	harness_assert_str(harness_get(m, "submitter"), "university");
+	harness_assert_str(harness_get(m, "title"), "Support for a battery research leader");
+	harness_assert_str(harness_get(harness_get(m, "talent"), "name"), "Zhang Wei");
+	harness_assert_str(harness_get(harness_get(m, "talent"), "category"), "leading");
+	assert_int_equal(harness_len_of(harness_get(m, "support")), 2);
+	harness_assert_str(harness_get(harness_at(harness_get(m, "support"), 0), "kind"),
+			   "research_funding");
+	assert_int_equal(
+	    harness_int_of(harness_get(harness_at(harness_get(m, "support"), 0), "amount")),
+	    2000000);
+	harness_assert_str(harness_get(m, "justification"), zhang.justification);
+	docs = harness_get(m, "documents");
+	assert_int_equal(harness_len_of(docs), 2);
+	harness_assert_str(harness_get(harness_at(docs, 0), "name"), "curriculum-vitae.pdf");
+	harness_assert_str(harness_get(harness_at(docs, 0), "checksum"), CHECKSUM);
+	assert_int_equal(harness_int_of(harness_get(harness_at(docs, 0), "size")), 52311);
+	assert_false(harness_bool_of(harness_get(harness_at(docs, 0), "attached")));
+	assert_int_equal(harness_int_of(harness_get(harness_at(docs, 1), "size")),
+			 (int64_t)sizeof(attachment) - 1);
+	assert_true(harness_bool_of(harness_get(harness_at(docs, 1), "attached")));
+	assert_int_equal(harness_len_of(harness_get(m, "opinions")), 0);
+	assert_int_equal(harness_len_of(harness_get(m, "decisions")), 0);
+	assert_int_equal(harness_len_of(harness_get(m, "tasks")), 0);
+	assert_int_equal(harness_int_of(harness_get(m, "created")), now);
 	/* The submitter may withdraw it now, and nothing else. */
-	assert_strs(get(m, "actions"), KINDS("withdraw"));
-	take_id(rep, id);
+	harness_assert_strs(harness_get(m, "actions"), KINDS("withdraw"));
+	harness_take_id(rep, id);
 
 	/* Accepted, then three units are asked. */
 	accept_matter(t, id);
 	consult(t, id, KINDS("finance", "housing", "education"));
 	rep = show(t->c[FINANCE], id);
-	assert_strs(get(&rep->result, "actions"), KINDS("opinion"));
-	o = find_by(get(&rep->result, "opinions"), "unit", "housing");
-	assert_int_equal(int_of(get(o, "asked")), now);
-	assert_int_equal(int_of(get(o, "deadline")), deadline);
-	assert_nil(get(o, "answer"));
+	harness_assert_strs(harness_get(&rep->result, "actions"), KINDS("opinion"));
+	o = find_by(harness_get(&rep->result, "opinions"), "unit", "housing");
+	assert_int_equal(harness_int_of(harness_get(o, "asked")), now);
+	assert_int_equal(harness_int_of(harness_get(o, "deadline")), deadline);
+	harness_assert_nil(harness_get(o, "answer"));
 	docket_reply_free(rep);
 
 	/* Two answer; housing keeps silent. */
 	rep = opinion(t->c[FINANCE], id, "agree_with_conditions", "Paid from the 2026 talent fund");
-	assert_str(get(&rep->result, "state"), "consultation");
+	harness_assert_str(harness_get(&rep->result, "state"), "consultation");
 	docket_reply_free(rep);
 	docket_reply_free(opinion(t->c[EDUCATION], id, "agree", NULL));
 
 	/* A minute before housing's deadline nothing happens; on it, housing is
 	 * deemed to have no objection, which completes the consultation. */
 	seq = harness_last_seq(t->office);
-	assert_int_equal(clock_to(t, "2026-03-09T23:59"), 0);
+	assert_int_equal(harness_clock_to(t->office, "2026-03-09T23:59"), 0);
 	assert_int_equal(harness_last_seq(t->office), seq);
-	assert_int_equal(clock_to(t, "2026-03-10T00:00"), 1);
-	docket_reply_free(expect_events(t, seq,
-					KINDS("countersign.deemed", "countersign.complete",
-					      "instance.acted", "instance.entered")));
+	assert_int_equal(harness_clock_to(t->office, "2026-03-10T00:00"), 1);
+	docket_reply_free(harness_expect_events(t->office, seq,
+						KINDS("countersign.deemed", "countersign.complete",
+						      "instance.acted", "instance.entered")));
 	rep = show(t->office, id);
 	m = &rep->result;
-	assert_str(get(m, "state"), "summary");
-	assert_int_equal(len_of(get(m, "opinions")), 3);
-	o = find_by(get(m, "opinions"), "unit", "housing");
-	assert_true(bool_of(get(o, "deemed")));
-	assert_str(get(o, "answer"), "no_objection");
-	assert_int_equal(int_of(get(o, "answered")), deadline);
-	assert_int_equal(int_of(get(o, "asked")), now);
-	assert_nil(get(o, "comment"));
-	o = find_by(get(m, "opinions"), "unit", "finance");
-	assert_false(bool_of(get(o, "deemed")));
-	assert_str(get(o, "answer"), "agree_with_conditions");
-	assert_str(get(o, "comment"), "Paid from the 2026 talent fund");
-	assert_int_equal(int_of(get(o, "answered")), now);
-	o = find_by(get(m, "opinions"), "unit", "education");
-	assert_str(get(o, "answer"), "agree");
-	assert_false(bool_of(get(o, "deemed")));
+	harness_assert_str(harness_get(m, "state"), "summary");
+	assert_int_equal(harness_len_of(harness_get(m, "opinions")), 3);
+	o = find_by(harness_get(m, "opinions"), "unit", "housing");
+	assert_true(harness_bool_of(harness_get(o, "deemed")));
+	harness_assert_str(harness_get(o, "answer"), "no_objection");
+	assert_int_equal(harness_int_of(harness_get(o, "answered")), deadline);
+	assert_int_equal(harness_int_of(harness_get(o, "asked")), now);
+	harness_assert_nil(harness_get(o, "comment"));
+	o = find_by(harness_get(m, "opinions"), "unit", "finance");
+	assert_false(harness_bool_of(harness_get(o, "deemed")));
+	harness_assert_str(harness_get(o, "answer"), "agree_with_conditions");
+	harness_assert_str(harness_get(o, "comment"), "Paid from the 2026 talent fund");
+	assert_int_equal(harness_int_of(harness_get(o, "answered")), now);
+	o = find_by(harness_get(m, "opinions"), "unit", "education");
+	harness_assert_str(harness_get(o, "answer"), "agree");
+	assert_false(harness_bool_of(harness_get(o, "deemed")));
 	docket_reply_free(rep);
 
 	/* Proposed, put on a meeting's agenda, the meeting held. */
@@ -789,61 +528,66 @@ static void matter_goes_from_submission_to_closed_through_a_meeting(void **state
 
 	/* Approved with conditions: a task for each support item. */
 	rep = approve(t->c[LEADER], lg, id);
-	assert_str(get(&rep->result, "meeting"), lg);
-	assert_str(get(&rep->result, "matter"), id);
-	assert_str(get(&rep->result, "decision"), "approved_with_conditions");
-	assert_strs(get(&rep->result, "tasks"), KINDS("T-2026-0001", "T-2026-0002"));
-	copy_id(at(get(&rep->result, "tasks"), 0), t1);
-	copy_id(at(get(&rep->result, "tasks"), 1), t2);
+	harness_assert_str(harness_get(&rep->result, "meeting"), lg);
+	harness_assert_str(harness_get(&rep->result, "matter"), id);
+	harness_assert_str(harness_get(&rep->result, "decision"), "approved_with_conditions");
+	harness_assert_strs(harness_get(&rep->result, "tasks"),
+			    KINDS("T-2026-0001", "T-2026-0002"));
+	harness_copy_id(harness_at(harness_get(&rep->result, "tasks"), 0), t1);
+	harness_copy_id(harness_at(harness_get(&rep->result, "tasks"), 1), t2);
 	docket_reply_free(rep);
 
-	rep = ok(t->office, "instance.show", "{s:s}", "id", t1);
-	assert_str(get(&rep->result, "workflow"), "task");
-	assert_str(get(&rep->result, "state"), "assigned");
-	assert_str(get(get(&rep->result, "fields"), "lead"), "finance");
-	assert_str(get(get(&rep->result, "fields"), "due"), "2026-06-30");
-	assert_str(get(get(&rep->result, "fields"), "matter"), id);
-	assert_str(get(get(&rep->result, "fields"), "meeting"), lg);
-	assert_strs(get(get(&rep->result, "relations"), "lead"), KINDS("finance"));
-	assert_strs(get(get(&rep->result, "relations"), "cooperating"), KINDS("education"));
+	rep = harness_ok(t->office, "instance.show", "{s:s}", "id", t1);
+	harness_assert_str(harness_get(&rep->result, "workflow"), "task");
+	harness_assert_str(harness_get(&rep->result, "state"), "assigned");
+	harness_assert_str(harness_get(harness_get(&rep->result, "fields"), "lead"), "finance");
+	harness_assert_str(harness_get(harness_get(&rep->result, "fields"), "due"), "2026-06-30");
+	harness_assert_str(harness_get(harness_get(&rep->result, "fields"), "matter"), id);
+	harness_assert_str(harness_get(harness_get(&rep->result, "fields"), "meeting"), lg);
+	harness_assert_strs(harness_get(harness_get(&rep->result, "relations"), "lead"),
+			    KINDS("finance"));
+	harness_assert_strs(harness_get(harness_get(&rep->result, "relations"), "cooperating"),
+			    KINDS("education"));
 	docket_reply_free(rep);
-	rep = ok(t->c[HOUSING], "instance.show", "{s:s}", "id", t2);
-	assert_str(get(get(&rep->result, "fields"), "lead"), "housing");
-	assert_str(get(get(&rep->result, "fields"), "due"), "2026-04-30");
-	assert_strs(get(&rep->result, "actions"), KINDS("accept"));
+	rep = harness_ok(t->c[HOUSING], "instance.show", "{s:s}", "id", t2);
+	harness_assert_str(harness_get(harness_get(&rep->result, "fields"), "lead"), "housing");
+	harness_assert_str(harness_get(harness_get(&rep->result, "fields"), "due"), "2026-04-30");
+	harness_assert_strs(harness_get(&rep->result, "actions"), KINDS("accept"));
 	docket_reply_free(rep);
 
 	/* The matter lists its decision and its tasks; the meeting its decision. */
 	rep = show(t->office, id);
 	m = &rep->result;
-	assert_str(get(m, "state"), "implementing");
-	assert_str(get(m, "meeting"), lg);
-	assert_str(get(m, "summary"), "The units consulted agree");
-	assert_str(get(m, "proposal"), "Approve both items of support");
-	assert_int_equal(len_of(get(m, "decisions")), 1);
-	d = at(get(m, "decisions"), 0);
-	assert_str(get(d, "meeting"), lg);
-	assert_str(get(d, "decision"), "approved_with_conditions");
-	assert_str(get(d, "minutes"), "LG-45/3");
-	assert_str(get(d, "conditions"), "Funding paid in two instalments");
-	assert_int_equal(int_of(get(d, "time")), deadline);
-	tasks = get(m, "tasks");
-	assert_int_equal(len_of(tasks), 2);
+	harness_assert_str(harness_get(m, "state"), "implementing");
+	harness_assert_str(harness_get(m, "meeting"), lg);
+	harness_assert_str(harness_get(m, "summary"), "The units consulted agree");
+	harness_assert_str(harness_get(m, "proposal"), "Approve both items of support");
+	assert_int_equal(harness_len_of(harness_get(m, "decisions")), 1);
+	d = harness_at(harness_get(m, "decisions"), 0);
+	harness_assert_str(harness_get(d, "meeting"), lg);
+	harness_assert_str(harness_get(d, "decision"), "approved_with_conditions");
+	harness_assert_str(harness_get(d, "minutes"), "LG-45/3");
+	harness_assert_str(harness_get(d, "conditions"), "Funding paid in two instalments");
+	assert_int_equal(harness_int_of(harness_get(d, "time")), deadline);
+	tasks = harness_get(m, "tasks");
+	assert_int_equal(harness_len_of(tasks), 2);
 	o = find_by(tasks, "id", t1);
-	assert_str(get(o, "lead"), "finance");
-	assert_str(get(o, "due"), "2026-06-30");
-	assert_str(get(o, "state"), "assigned");
-	assert_str(get(o, "title"), "Disburse the research funding");
+	harness_assert_str(harness_get(o, "lead"), "finance");
+	harness_assert_str(harness_get(o, "due"), "2026-06-30");
+	harness_assert_str(harness_get(o, "state"), "assigned");
+	harness_assert_str(harness_get(o, "title"), "Disburse the research funding");
 	o = find_by(tasks, "id", t2);
-	assert_str(get(o, "lead"), "housing");
-	assert_str(get(o, "due"), "2026-04-30");
+	harness_assert_str(harness_get(o, "lead"), "housing");
+	harness_assert_str(harness_get(o, "due"), "2026-04-30");
 	docket_reply_free(rep);
-	mrep = ok(t->office, "meeting.show", "{s:s}", "id", lg);
-	assert_str(get(&mrep->result, "state"), "held");
-	o = find_by(get(&mrep->result, "agenda"), "matter", id);
-	assert_str(get(o, "state"), "implementing");
-	assert_str(get(get(o, "decision"), "decision"), "approved_with_conditions");
-	assert_strs(get(get(o, "decision"), "tasks"), KINDS("T-2026-0001", "T-2026-0002"));
+	mrep = harness_ok(t->office, "meeting.show", "{s:s}", "id", lg);
+	harness_assert_str(harness_get(&mrep->result, "state"), "held");
+	o = find_by(harness_get(&mrep->result, "agenda"), "matter", id);
+	harness_assert_str(harness_get(o, "state"), "implementing");
+	harness_assert_str(harness_get(harness_get(o, "decision"), "decision"),
+			   "approved_with_conditions");
+	harness_assert_strs(harness_get(harness_get(o, "decision"), "tasks"),
+			    KINDS("T-2026-0001", "T-2026-0002"));
 	docket_reply_free(mrep);
 
 	/* One task done: the matter is still being implemented. */
@@ -855,21 +599,25 @@ static void matter_goes_from_submission_to_closed_through_a_meeting(void **state
 	task_act(t->c[HOUSING], t2, "report", "text", "Subsidy paid", "reported");
 	seq = harness_last_seq(t->office);
 	task_act(t->office, t2, "verify", NULL, NULL, "closed");
-	rep = expect_events(
-	    t, seq,
+	rep = harness_expect_events(
+	    t->office, seq,
 	    KINDS("instance.acted", "instance.entered", "instance.acted", "instance.entered"));
-	assert_str(get(get(event_at(rep, 2), "data"), "instance"), id);
-	assert_str(get(get(event_at(rep, 2), "data"), "action"), "close");
-	assert_str(get(get(event_at(rep, 2), "data"), "to"), "closed");
+	harness_assert_str(harness_get(harness_get(harness_event_at(rep, 2), "data"), "instance"),
+			   id);
+	harness_assert_str(harness_get(harness_get(harness_event_at(rep, 2), "data"), "action"),
+			   "close");
+	harness_assert_str(harness_get(harness_get(harness_event_at(rep, 2), "data"), "to"),
+			   "closed");
 	docket_reply_free(rep);
 	rep = show(t->office, id);
-	assert_str(get(&rep->result, "state"), "closed");
-	assert_str(get(&rep->result, "status"), "done");
-	assert_strs(get(&rep->result, "actions"), NONE);
-	assert_str(get(find_by(get(&rep->result, "tasks"), "id", t2), "state"), "closed");
+	harness_assert_str(harness_get(&rep->result, "state"), "closed");
+	harness_assert_str(harness_get(&rep->result, "status"), "done");
+	harness_assert_strs(harness_get(&rep->result, "actions"), NONE);
+	harness_assert_str(
+	    harness_get(find_by(harness_get(&rep->result, "tasks"), "id", t2), "state"), "closed");
 	docket_reply_free(rep);
 	rep = show(t->c[UNIVERSITY], id);
-	assert_strs(get(&rep->result, "actions"), NONE);
+	harness_assert_strs(harness_get(&rep->result, "actions"), NONE);
 	docket_reply_free(rep);
 
 	/* Closed is read-only: every action on it is refused. */
@@ -919,13 +667,10 @@ static void refused_submissions_write_nothing_and_use_no_id(void **state)
 		"Support for a researcher", "support", "kind", "research_funding", "justification",
 		"Good");
 	refused(t, uni, DOCKET_EBADARG, "'support'", "matter.submit",
-		"{s:s s:{s:s s:s s:s s:s} s:[] s:s}", "title", "Support for a researcher", "talent",
-		"name", "Li Na", "category", "top", "field", "Optics", "employer",
-		"Institute of Optics", "support", "justification", "Good");
-	refused(t, uni, DOCKET_EBADARG, "'support'", "matter.submit",
-		"{s:s s:{s:s s:s s:s s:s} s:s}", "title", "Support for a researcher", "talent",
-		"name", "Li Na", "category", "top", "field", "Optics", "employer",
-		"Institute of Optics", "justification", "Good");
+		"{s:s " LI_NA_FMT " s:[] s:s}", "title", "Support for a researcher", LI_NA_ARGS,
+		"support", "justification", "Good");
+	refused(t, uni, DOCKET_EBADARG, "'support'", "matter.submit", "{s:s " LI_NA_FMT " s:s}",
+		"title", "Support for a researcher", LI_NA_ARGS, "justification", "Good");
 	refused(t, uni, DOCKET_EBADARG, NULL, "matter.submit",
 		"{s:s s:{s:s s:s s:s s:s} s:[{s:s}] s:s}", "title", "Support for a researcher",
 		"talent", "name", "Li Na", "category", "superstar", "field", "Optics", "employer",
@@ -935,33 +680,23 @@ static void refused_submissions_write_nothing_and_use_no_id(void **state)
 		"{s:s s:{s:s s:s s:s} s:[{s:s}] s:s}", "title", "Support for a researcher",
 		"talent", "name", "Li Na", "category", "top", "field", "Optics", "support", "kind",
 		"research_funding", "justification", "Good");
-	refused(t, uni, DOCKET_EBADARG, NULL, "matter.submit",
-		"{s:s s:{s:s s:s s:s s:s} s:[{s:s}] s:s}", "title", "Support for a researcher",
-		"talent", "name", "Li Na", "category", "top", "field", "Optics", "employer",
-		"Institute of Optics", "support", "kind", "a-yacht", "justification", "Good");
+	refused(t, uni, DOCKET_EBADARG, NULL, "matter.submit", "{s:s " LI_NA_FMT " s:[{s:s}] s:s}",
+		"title", "Support for a researcher", LI_NA_ARGS, "support", "kind", "a-yacht",
+		"justification", "Good");
 	refused(t, uni, DOCKET_EBADARG, "checksum", "matter.submit",
-		"{s:s s:{s:s s:s s:s s:s} s:[{s:s}] s:s s:[{s:s s:s}]}", "title",
-		"Support for a researcher", "talent", "name", "Li Na", "category", "top", "field",
-		"Optics", "employer", "Institute of Optics", "support", "kind", "research_funding",
-		"justification", "Good", "documents", "name", "cv.pdf", "checksum",
-		"md5:d41d8cd98f00b204e9800998ecf8427e");
+		"{" LI_NA_SUBMIT_FMT " s:[{s:s s:s}]}", LI_NA_SUBMIT_ARGS, "documents", "name",
+		"cv.pdf", "checksum", "md5:d41d8cd98f00b204e9800998ecf8427e");
 	/* Upper-case hex is not what sha256sum prints. */
 	refused(t, uni, DOCKET_EBADARG, "checksum", "matter.submit",
-		"{s:s s:{s:s s:s s:s s:s} s:[{s:s}] s:s s:[{s:s s:s}]}", "title",
-		"Support for a researcher", "talent", "name", "Li Na", "category", "top", "field",
-		"Optics", "employer", "Institute of Optics", "support", "kind", "research_funding",
-		"justification", "Good", "documents", "name", "cv.pdf", "checksum",
+		"{" LI_NA_SUBMIT_FMT " s:[{s:s s:s}]}", LI_NA_SUBMIT_ARGS, "documents", "name",
+		"cv.pdf", "checksum",
 		"sha256:9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08");
 	refused(t, uni, DOCKET_EBADARG, "size", "matter.submit",
-		"{s:s s:{s:s s:s s:s s:s} s:[{s:s}] s:s s:[{s:s s:s s:d s:b}]}", "title",
-		"Support for a researcher", "talent", "name", "Li Na", "category", "top", "field",
-		"Optics", "employer", "Institute of Optics", "support", "kind", "research_funding",
-		"justification", "Good", "documents", "name", "cv.pdf", "checksum", CHECKSUM,
-		"size", 5, "data", "abc", 3);
+		"{" LI_NA_SUBMIT_FMT " s:[{s:s s:s s:d s:b}]}", LI_NA_SUBMIT_ARGS, "documents",
+		"name", "cv.pdf", "checksum", CHECKSUM, "size", 5, "data", "abc", 3);
 	refused(t, uni, DOCKET_EBADARG, "'justification'", "matter.submit",
-		"{s:s s:{s:s s:s s:s s:s} s:[{s:s}]}", "title", "Support for a researcher",
-		"talent", "name", "Li Na", "category", "top", "field", "Optics", "employer",
-		"Institute of Optics", "support", "kind", "research_funding");
+		"{s:s " LI_NA_FMT " s:[{s:s}]}", "title", "Support for a researcher", LI_NA_ARGS,
+		"support", "kind", "research_funding");
 	refused(t, uni, DOCKET_EBADARG, "'title'", "matter.submit", "{" SUBMIT_FMT "}",
 		SUBMIT_ARGS("Abc", &zhang));
 	/* Leaders decide and observers read: neither submits. */
@@ -1048,13 +783,15 @@ static void opinions_come_only_from_the_units_asked(void **state)
 		"answer", "agree");
 
 	/* A unit no longer asked cannot answer; one asked later can. */
-	docket_reply_free(ok(t->office, "matter.consult_add", "{s:s s:[s] s:s}", "id", id, "units",
-			     "education", "reason", "Children's schooling is asked for"));
-	docket_reply_free(ok(t->office, "matter.consult_remove", "{s:s s:[s] s:s}", "id", id,
-			     "units", "housing", "reason", "No housing support after all"));
+	docket_reply_free(harness_ok(t->office, "matter.consult_add", "{s:s s:[s] s:s}", "id", id,
+				     "units", "education", "reason",
+				     "Children's schooling is asked for"));
+	docket_reply_free(harness_ok(t->office, "matter.consult_remove", "{s:s s:[s] s:s}", "id",
+				     id, "units", "housing", "reason",
+				     "No housing support after all"));
 	rep = show(t->office, id);
-	assert_true(
-	    bool_of(get(find_by(get(&rep->result, "opinions"), "unit", "housing"), "removed")));
+	assert_true(harness_bool_of(harness_get(
+	    find_by(harness_get(&rep->result, "opinions"), "unit", "housing"), "removed")));
 	docket_reply_free(rep);
 	/* Housing, no longer asked, has no part in the matter any more: as for
 	 * any unit with none, the matter is not found. */
@@ -1063,7 +800,7 @@ static void opinions_come_only_from_the_units_asked(void **state)
 	refused(t, t->office, DOCKET_EBADARG, "'reason'", "matter.consult_add", "{s:s s:[s]}", "id",
 		id, "units", "transport");
 	rep = opinion(t->c[EDUCATION], id, "agree", NULL);
-	assert_str(get(&rep->result, "state"), "summary");
+	harness_assert_str(harness_get(&rep->result, "state"), "summary");
 	docket_reply_free(rep);
 }
 
@@ -1149,10 +886,10 @@ static void refused_decisions_write_nothing(void **state)
 
 	/* None of them took a task number, and the matter waits on the agenda. */
 	assert_state(t, id, "scheduled");
-	rep = ok(t->office, "meeting.decide", "{s:s s:s s:s s:s s:[{s:s s:s s:s}]}", "id", lg,
-		 "matter", id, "decision", "approved", "minutes", "LG-45/1", "tasks", "title",
-		 "Pay", "lead", "finance", "due", "2026-06-30");
-	assert_strs(get(&rep->result, "tasks"), KINDS("T-2026-0001"));
+	rep = harness_ok(t->office, "meeting.decide", "{s:s s:s s:s s:s s:[{s:s s:s s:s}]}", "id",
+			 lg, "matter", id, "decision", "approved", "minutes", "LG-45/1", "tasks",
+			 "title", "Pay", "lead", "finance", "due", "2026-06-30");
+	harness_assert_strs(harness_get(&rep->result, "tasks"), KINDS("T-2026-0001"));
 	docket_reply_free(rep);
 	/* Decided once. */
 	refused(t, t->c[LEADER], DOCKET_EEXISTS, "already", "meeting.decide", "{s:s s:s s:s s:s}",
@@ -1182,15 +919,12 @@ static void nested_refusals_name_the_argument_at_fault(void **state)
 		"talent", "name", "Li Na", "category", "top", "field", "Optics", "support", "kind",
 		"research_funding", "justification", "Good");
 	refused(t, uni, DOCKET_EBADARG, "support item 2: argument 'kind' must be one of",
-		"matter.submit", "{s:s s:{s:s s:s s:s s:s} s:[{s:s} {s:s}] s:s}", "title",
-		"Support for a researcher", "talent", "name", "Li Na", "category", "top", "field",
-		"Optics", "employer", "Institute of Optics", "support", "kind", "research_funding",
+		"matter.submit", "{s:s " LI_NA_FMT " s:[{s:s} {s:s}] s:s}", "title",
+		"Support for a researcher", LI_NA_ARGS, "support", "kind", "research_funding",
 		"kind", "a-yacht", "justification", "Good");
 	refused(t, uni, DOCKET_EBADARG, "document 1: missing argument 'name'", "matter.submit",
-		"{s:s s:{s:s s:s s:s s:s} s:[{s:s}] s:s s:[{s:s}]}", "title",
-		"Support for a researcher", "talent", "name", "Li Na", "category", "top", "field",
-		"Optics", "employer", "Institute of Optics", "support", "kind", "research_funding",
-		"justification", "Good", "documents", "checksum", CHECKSUM);
+		"{" LI_NA_SUBMIT_FMT " s:[{s:s}]}", LI_NA_SUBMIT_ARGS, "documents", "checksum",
+		CHECKSUM);
 
 	pooled(t, "Support for a researcher", id);
 	meeting_create(t, "Leading group meeting No. 45", "2026-03-12", lg);
@@ -1218,11 +952,11 @@ static void withdrawn_matter_takes_no_more_actions(void **state)
 	char id[64], lg[64];
 
 	submit(t->c[UNIVERSITY], "Support for a researcher", id);
-	rep = ok(t->c[UNIVERSITY], "matter.withdraw", "{s:s s:s}", "id", id, "reason",
-		 "The candidate chose another city");
-	assert_str(get(&rep->result, "state"), "withdrawn");
-	assert_str(get(&rep->result, "status"), "done");
-	assert_strs(get(&rep->result, "actions"), NONE);
+	rep = harness_ok(t->c[UNIVERSITY], "matter.withdraw", "{s:s s:s}", "id", id, "reason",
+			 "The candidate chose another city");
+	harness_assert_str(harness_get(&rep->result, "state"), "withdrawn");
+	harness_assert_str(harness_get(&rep->result, "status"), "done");
+	harness_assert_strs(harness_get(&rep->result, "actions"), NONE);
 	docket_reply_free(rep);
 	meeting_create(t, "Leading group meeting No. 45", "2026-03-12", lg);
 
@@ -1299,16 +1033,17 @@ static void decision_reads_the_same_in_the_matter_and_the_meeting(void **state)
 	agenda_add(t, lg, id);
 	hold(t->office, lg);
 	/* "approved", with conditions given all the same. */
-	mrep = ok(t->office, "meeting.decide", "{s:s s:s s:s s:s s:s s:[{s:s s:s s:s}]}", "id", lg,
-		  "matter", id, "decision", "approved", "minutes", "LG-45/1", "conditions",
-		  "Paid in two instalments", "tasks", "title", "Pay", "lead", "finance", "due",
-		  "2026-06-30");
+	mrep = harness_ok(t->office, "meeting.decide", "{s:s s:s s:s s:s s:s s:[{s:s s:s s:s}]}",
+			  "id", lg, "matter", id, "decision", "approved", "minutes", "LG-45/1",
+			  "conditions", "Paid in two instalments", "tasks", "title", "Pay", "lead",
+			  "finance", "due", "2026-06-30");
 	docket_reply_free(mrep);
 	mrep = show(t->office, id);
-	lrep = ok(t->office, "meeting.show", "{s:s}", "id", lg);
-	in_matter = get(at(get(&mrep->result, "decisions"), 0), "decision");
-	in_meeting =
-	    get(get(find_by(get(&lrep->result, "agenda"), "matter", id), "decision"), "decision");
+	lrep = harness_ok(t->office, "meeting.show", "{s:s}", "id", lg);
+	in_matter = harness_get(harness_at(harness_get(&mrep->result, "decisions"), 0), "decision");
+	in_meeting = harness_get(
+	    harness_get(find_by(harness_get(&lrep->result, "agenda"), "matter", id), "decision"),
+	    "decision");
 	if (in_matter->type != MSGPACK_OBJECT_STR || in_meeting->type != MSGPACK_OBJECT_STR ||
 	    in_matter->via.str.size != in_meeting->via.str.size ||
 	    memcmp(in_matter->via.str.ptr, in_meeting->via.str.ptr, in_matter->via.str.size) != 0)
@@ -1324,7 +1059,7 @@ static void decision_reads_the_same_in_the_matter_and_the_meeting(void **state)
 static void deferred_matter_is_approved_at_a_later_meeting(void **state)
 {
 	struct t *t = *state;
-	const int64_t now = local_ms(2026, 3, 2, 10, 0);
+	const int64_t now = harness_local_ms(2026, 3, 2, 10, 0);
 	const msgpack_object *ds, *item;
 	docket_reply *rep;
 	char id[64], lg1[64], lg2[64];
@@ -1333,24 +1068,27 @@ static void deferred_matter_is_approved_at_a_later_meeting(void **state)
 	meeting_create(t, "Leading group meeting No. 45", "2026-03-12", lg1);
 	agenda_add(t, lg1, id);
 	hold(t->office, lg1);
-	rep = ok(t->c[LEADER], "meeting.decide", "{s:s s:s s:s s:s s:s}", "id", lg1, "matter", id,
-		 "decision", "deferred", "minutes", "LG-45/2", "reason",
-		 "Wait for the budget of the second quarter");
-	assert_str(get(&rep->result, "decision"), "deferred");
-	assert_strs(get(&rep->result, "tasks"), NONE);
+	rep = harness_ok(t->c[LEADER], "meeting.decide", "{s:s s:s s:s s:s s:s}", "id", lg1,
+			 "matter", id, "decision", "deferred", "minutes", "LG-45/2", "reason",
+			 "Wait for the budget of the second quarter");
+	harness_assert_str(harness_get(&rep->result, "decision"), "deferred");
+	harness_assert_strs(harness_get(&rep->result, "tasks"), NONE);
 	docket_reply_free(rep);
 
 	/* Back in the pool, with no task, and the first meeting keeps its decision. */
 	rep = show(t->office, id);
-	assert_str(get(&rep->result, "state"), "pool");
-	assert_int_equal(len_of(get(&rep->result, "tasks")), 0);
-	assert_int_equal(len_of(get(&rep->result, "decisions")), 1);
-	assert_str(get(at(get(&rep->result, "decisions"), 0), "decision"), "deferred");
-	assert_str(get(at(get(&rep->result, "decisions"), 0), "reason"),
-		   "Wait for the budget of the second quarter");
+	harness_assert_str(harness_get(&rep->result, "state"), "pool");
+	assert_int_equal(harness_len_of(harness_get(&rep->result, "tasks")), 0);
+	assert_int_equal(harness_len_of(harness_get(&rep->result, "decisions")), 1);
+	harness_assert_str(
+	    harness_get(harness_at(harness_get(&rep->result, "decisions"), 0), "decision"),
+	    "deferred");
+	harness_assert_str(
+	    harness_get(harness_at(harness_get(&rep->result, "decisions"), 0), "reason"),
+	    "Wait for the budget of the second quarter");
 	docket_reply_free(rep);
 
-	assert_int_equal(clock_to(t, "2026-03-20T10:00"), 0);
+	assert_int_equal(harness_clock_to(t->office, "2026-03-20T10:00"), 0);
 	meeting_create(t, "Leading group meeting No. 46", "2026-03-26", lg2);
 	assert_string_equal(lg2, "LG-2026-0002");
 	agenda_add(t, lg2, id);
@@ -1359,37 +1097,41 @@ static void deferred_matter_is_approved_at_a_later_meeting(void **state)
 		lg1, "matter", id, "decision", "deferred", "minutes", "LG-45/9");
 	hold(t->c[LEADER], lg2);
 	rep = approve(t->c[LEADER], lg2, id);
-	assert_strs(get(&rep->result, "tasks"), KINDS("T-2026-0001", "T-2026-0002"));
+	harness_assert_strs(harness_get(&rep->result, "tasks"),
+			    KINDS("T-2026-0001", "T-2026-0002"));
 	docket_reply_free(rep);
 
 	rep = show(t->office, id);
-	assert_str(get(&rep->result, "state"), "implementing");
-	assert_str(get(&rep->result, "meeting"), lg2);
-	ds = get(&rep->result, "decisions");
-	assert_int_equal(len_of(ds), 2);
-	assert_str(get(at(ds, 0), "meeting"), lg1);
-	assert_str(get(at(ds, 0), "decision"), "deferred");
-	assert_int_equal(int_of(get(at(ds, 0), "time")), now);
-	assert_str(get(at(ds, 1), "meeting"), lg2);
-	assert_str(get(at(ds, 1), "decision"), "approved_with_conditions");
-	assert_int_equal(int_of(get(at(ds, 1), "time")), local_ms(2026, 3, 20, 10, 0));
-	assert_int_equal(len_of(get(&rep->result, "tasks")), 2);
+	harness_assert_str(harness_get(&rep->result, "state"), "implementing");
+	harness_assert_str(harness_get(&rep->result, "meeting"), lg2);
+	ds = harness_get(&rep->result, "decisions");
+	assert_int_equal(harness_len_of(ds), 2);
+	harness_assert_str(harness_get(harness_at(ds, 0), "meeting"), lg1);
+	harness_assert_str(harness_get(harness_at(ds, 0), "decision"), "deferred");
+	assert_int_equal(harness_int_of(harness_get(harness_at(ds, 0), "time")), now);
+	harness_assert_str(harness_get(harness_at(ds, 1), "meeting"), lg2);
+	harness_assert_str(harness_get(harness_at(ds, 1), "decision"), "approved_with_conditions");
+	assert_int_equal(harness_int_of(harness_get(harness_at(ds, 1), "time")),
+			 harness_local_ms(2026, 3, 20, 10, 0));
+	assert_int_equal(harness_len_of(harness_get(&rep->result, "tasks")), 2);
 	docket_reply_free(rep);
 
-	rep = ok(t->office, "meeting.show", "{s:s}", "id", lg1);
-	item = find_by(get(&rep->result, "agenda"), "matter", id);
-	assert_str(get(get(item, "decision"), "decision"), "deferred");
-	assert_strs(get(get(item, "decision"), "tasks"), NONE);
+	rep = harness_ok(t->office, "meeting.show", "{s:s}", "id", lg1);
+	item = find_by(harness_get(&rep->result, "agenda"), "matter", id);
+	harness_assert_str(harness_get(harness_get(item, "decision"), "decision"), "deferred");
+	harness_assert_strs(harness_get(harness_get(item, "decision"), "tasks"), NONE);
 	docket_reply_free(rep);
-	rep = ok(t->office, "meeting.show", "{s:s}", "id", lg2);
-	item = find_by(get(&rep->result, "agenda"), "matter", id);
-	assert_str(get(get(item, "decision"), "decision"), "approved_with_conditions");
+	rep = harness_ok(t->office, "meeting.show", "{s:s}", "id", lg2);
+	item = find_by(harness_get(&rep->result, "agenda"), "matter", id);
+	harness_assert_str(harness_get(harness_get(item, "decision"), "decision"),
+			   "approved_with_conditions");
 	docket_reply_free(rep);
 
 	/* matter.list by meeting finds it under the meeting that approved it. */
-	rep = ok(t->office, "matter.list", "{s:s}", "meeting", lg2);
-	assert_int_equal(len_of(get(&rep->result, "matters")), 1);
-	assert_str(get(at(get(&rep->result, "matters"), 0), "id"), id);
+	rep = harness_ok(t->office, "matter.list", "{s:s}", "meeting", lg2);
+	assert_int_equal(harness_len_of(harness_get(&rep->result, "matters")), 1);
+	harness_assert_str(harness_get(harness_at(harness_get(&rep->result, "matters"), 0), "id"),
+			   id);
 	docket_reply_free(rep);
 }
 
@@ -1408,13 +1150,15 @@ static void deferred_matter_cannot_go_back_to_the_meeting_that_deferred_it(void 
 	meeting_create(t, "Leading group meeting No. 45", "2026-03-12", lg);
 	agenda_add(t, lg, id);
 	hold(t->office, lg);
-	docket_reply_free(ok(t->office, "meeting.decide", "{s:s s:s s:s s:s}", "id", lg, "matter",
-			     id, "decision", "deferred", "minutes", "LG-45/2"));
+	docket_reply_free(harness_ok(t->office, "meeting.decide", "{s:s s:s s:s s:s}", "id", lg,
+				     "matter", id, "decision", "deferred", "minutes", "LG-45/2"));
 	refused(t, t->office, DOCKET_EEXISTS, "later meeting", "meeting.agenda", "{s:s s:[s]}",
 		"id", lg, "add", id);
-	rep = ok(t->office, "meeting.show", "{s:s}", "id", lg);
-	assert_str(
-	    get(get(find_by(get(&rep->result, "agenda"), "matter", id), "decision"), "decision"),
+	rep = harness_ok(t->office, "meeting.show", "{s:s}", "id", lg);
+	harness_assert_str(
+	    harness_get(
+		harness_get(find_by(harness_get(&rep->result, "agenda"), "matter", id), "decision"),
+		"decision"),
 	    "deferred");
 	docket_reply_free(rep);
 }
@@ -1438,12 +1182,12 @@ static void returned_matter_is_resubmitted_under_the_same_id(void **state)
 
 	submit(t->c[UNIVERSITY], "Support for a researcher", id);
 	accept_matter(t, id);
-	rep = ok(t->office, "matter.return", "{s:s s:s}", "id", id, "reason",
-		 "Attach the letter of the Academy");
-	assert_str(get(&rep->result, "state"), "returned");
+	rep = harness_ok(t->office, "matter.return", "{s:s s:s}", "id", id, "reason",
+			 "Attach the letter of the Academy");
+	harness_assert_str(harness_get(&rep->result, "state"), "returned");
 	docket_reply_free(rep);
 	rep = show(t->c[UNIVERSITY], id);
-	assert_strs(get(&rep->result, "actions"), KINDS("submit", "withdraw"));
+	harness_assert_strs(harness_get(&rep->result, "actions"), KINDS("submit", "withdraw"));
 	docket_reply_free(rep);
 
 	/* Nobody else resubmits it, and it must still be complete. */
@@ -1457,14 +1201,18 @@ static void returned_matter_is_resubmitted_under_the_same_id(void **state)
 		"field", "Batteries", "employer", "Laboratory", "support", "justification",
 		"Supplemented");
 
-	rep = ok(t->c[UNIVERSITY], "matter.submit", "{s:s " SUBMIT_FMT "}", "id", id,
-		 SUBMIT_ARGS("Support for a top battery researcher", &supplemented));
-	assert_str(get(&rep->result, "id"), id);
-	assert_str(get(&rep->result, "state"), "submitted");
-	assert_str(get(&rep->result, "title"), "Support for a top battery researcher");
-	assert_str(get(get(&rep->result, "talent"), "category"), "top");
-	assert_str(get(&rep->result, "justification"), "Now with the letter of the Academy");
-	assert_str(get(at(get(&rep->result, "documents"), 0), "name"), "academy-letter.pdf");
+	rep = harness_ok(t->c[UNIVERSITY], "matter.submit", "{s:s " SUBMIT_FMT "}", "id", id,
+			 SUBMIT_ARGS("Support for a top battery researcher", &supplemented));
+	harness_assert_str(harness_get(&rep->result, "id"), id);
+	harness_assert_str(harness_get(&rep->result, "state"), "submitted");
+	harness_assert_str(harness_get(&rep->result, "title"),
+			   "Support for a top battery researcher");
+	harness_assert_str(harness_get(harness_get(&rep->result, "talent"), "category"), "top");
+	harness_assert_str(harness_get(&rep->result, "justification"),
+			   "Now with the letter of the Academy");
+	harness_assert_str(
+	    harness_get(harness_at(harness_get(&rep->result, "documents"), 0), "name"),
+	    "academy-letter.pdf");
 	docket_reply_free(rep);
 	/* Not a new matter: the next one is number two. */
 	{
@@ -1476,14 +1224,17 @@ static void returned_matter_is_resubmitted_under_the_same_id(void **state)
 	/* Resubmitting is for a returned matter only. */
 	refused(t, t->c[UNIVERSITY], DOCKET_EBADARG, "state submitted", "matter.submit",
 		"{s:s " SUBMIT_FMT "}", "id", id, SUBMIT_ARGS("Support for a researcher", &zhang));
-	rep = ok(t->office, "matter.history", "{s:s}", "id", id);
+	rep = harness_ok(t->office, "matter.history", "{s:s}", "id", id);
 	{
-		const msgpack_object *evs = get(&rep->result, "events");
+		const msgpack_object *evs = harness_get(&rep->result, "events");
 		int submits = 0;
 
-		for (uint32_t k = 0; k < len_of(evs); k++)
-			if (str_is(get(at(evs, k), "kind"), "instance.acted") &&
-			    str_is(get(get(at(evs, k), "data"), "action"), "submit"))
+		for (uint32_t k = 0; k < harness_len_of(evs); k++)
+			if (harness_str_is(harness_get(harness_at(evs, k), "kind"),
+					   "instance.acted") &&
+			    harness_str_is(
+				harness_get(harness_get(harness_at(evs, k), "data"), "action"),
+				"submit"))
 				submits++;
 		assert_int_equal(submits, 2);
 	}
@@ -1513,13 +1264,13 @@ static void only_the_submitter_withdraws_until_a_decision(void **state)
 	refused(t, t->c[UNIVERSITY], DOCKET_EBADARG, "'reason'", "matter.withdraw", "{s:s}", "id",
 		id);
 
-	rep = ok(t->c[UNIVERSITY], "matter.withdraw", "{s:s s:s}", "id", id, "reason",
-		 "The candidate chose another city");
-	assert_str(get(&rep->result, "state"), "withdrawn");
+	rep = harness_ok(t->c[UNIVERSITY], "matter.withdraw", "{s:s s:s}", "id", id, "reason",
+			 "The candidate chose another city");
+	harness_assert_str(harness_get(&rep->result, "state"), "withdrawn");
 	docket_reply_free(rep);
 	/* The units asked are asked no more. */
 	rep = show(t->c[FINANCE], id);
-	assert_strs(get(&rep->result, "actions"), NONE);
+	harness_assert_strs(harness_get(&rep->result, "actions"), NONE);
 	docket_reply_free(rep);
 
 	/* Once decided, it can no longer be withdrawn. */
@@ -1561,19 +1312,19 @@ static void ids_stay_unique_and_readable_across_restarts(void **state)
 	meeting_create(t, "Leading group meeting No. 47", "2026-04-09", lg);
 	assert_string_equal(lg, "LG-2026-0003");
 	{
-		docket_reply *rep = ok(t->office, "meeting.list", "{}");
-		const msgpack_object *ms = get(&rep->result, "meetings");
+		docket_reply *rep = harness_ok(t->office, "meeting.list", "{}");
+		const msgpack_object *ms = harness_get(&rep->result, "meetings");
 
-		assert_int_equal(len_of(ms), 3);
-		assert_str(get(at(ms, 0), "id"), "LG-2026-0001");
-		assert_str(get(at(ms, 2), "id"), "LG-2026-0003");
-		assert_str(get(at(ms, 1), "date"), "2026-03-26");
+		assert_int_equal(harness_len_of(ms), 3);
+		harness_assert_str(harness_get(harness_at(ms, 0), "id"), "LG-2026-0001");
+		harness_assert_str(harness_get(harness_at(ms, 2), "id"), "LG-2026-0003");
+		harness_assert_str(harness_get(harness_at(ms, 1), "date"), "2026-03-26");
 		docket_reply_free(rep);
-		rep = ok(t->office, "matter.list", "{}");
-		ms = get(&rep->result, "matters");
-		assert_int_equal(len_of(ms), 3);
-		assert_str(get(at(ms, 1), "id"), "M-2026-0002");
-		assert_str(get(at(ms, 1), "submitter"), "institute");
+		rep = harness_ok(t->office, "matter.list", "{}");
+		ms = harness_get(&rep->result, "matters");
+		assert_int_equal(harness_len_of(ms), 3);
+		harness_assert_str(harness_get(harness_at(ms, 1), "id"), "M-2026-0002");
+		harness_assert_str(harness_get(harness_at(ms, 1), "submitter"), "institute");
 		docket_reply_free(rep);
 	}
 }
@@ -1629,31 +1380,32 @@ static void no_personal_data_in_any_event(void **state)
 	/* The whole flow, with a return, a deemed opinion and a deferral. */
 	rep = submit_talent(t->c[UNIVERSITY], "Support for a photonics researcher", &secret);
 	/* The office does get the particulars: they were stored. */
-	take_id(rep, id);
+	harness_take_id(rep, id);
 	rep = show(t->office, id);
 	for (size_t k = 0; k < sizeof(secrets) / sizeof(secrets[0]) - 1; k++)
 		assert_true(packed_has(&rep->result, secrets[k]));
 	docket_reply_free(rep);
-	docket_reply_free(
-	    ok(t->office, "matter.return", "{s:s s:s}", "id", id, "reason", "Attach the contract"));
-	docket_reply_free(ok(t->c[UNIVERSITY], "matter.submit", "{s:s " SUBMIT_FMT "}", "id", id,
-			     SUBMIT_ARGS("Support for a photonics researcher", &secret)));
+	docket_reply_free(harness_ok(t->office, "matter.return", "{s:s s:s}", "id", id, "reason",
+				     "Attach the contract"));
+	docket_reply_free(harness_ok(t->c[UNIVERSITY], "matter.submit", "{s:s " SUBMIT_FMT "}",
+				     "id", id,
+				     SUBMIT_ARGS("Support for a photonics researcher", &secret)));
 	accept_matter(t, id);
 	consult(t, id, KINDS("finance", "housing"));
 	docket_reply_free(opinion(t->c[FINANCE], id, "agree", "Within the budget"));
-	assert_int_equal(clock_to(t, "2026-03-10T00:00"), 1);
+	assert_int_equal(harness_clock_to(t->office, "2026-03-10T00:00"), 1);
 	propose(t, id);
 	meeting_create(t, "Leading group meeting No. 45", "2026-03-12", lg);
 	agenda_add(t, lg, id);
 	hold(t->office, lg);
-	docket_reply_free(ok(t->office, "meeting.decide", "{s:s s:s s:s s:s}", "id", lg, "matter",
-			     id, "decision", "deferred", "minutes", "LG-45/2"));
+	docket_reply_free(harness_ok(t->office, "meeting.decide", "{s:s s:s s:s s:s}", "id", lg,
+				     "matter", id, "decision", "deferred", "minutes", "LG-45/2"));
 	meeting_create(t, "Leading group meeting No. 46", "2026-03-26", lg);
 	agenda_add(t, lg, id);
 	hold(t->office, lg);
 	rep = approve(t->office, lg, id);
-	copy_id(at(get(&rep->result, "tasks"), 0), t1);
-	copy_id(at(get(&rep->result, "tasks"), 1), t2);
+	harness_copy_id(harness_at(harness_get(&rep->result, "tasks"), 0), t1);
+	harness_copy_id(harness_at(harness_get(&rep->result, "tasks"), 1), t2);
 	docket_reply_free(rep);
 	do_task(t, t->c[FINANCE], t1);
 	do_task(t, t->c[HOUSING], t2);
@@ -1695,7 +1447,7 @@ static void no_personal_data_in_any_event(void **state)
 			assert_int_equal(
 			    msgpack_unpack_next(&u, zmq_msg_data(&body), zmq_msg_size(&body), &off),
 			    MSGPACK_UNPACK_SUCCESS);
-			seq = get(&u.data, "seq");
+			seq = harness_get(&u.data, "seq");
 			if (seq->via.u64 >= first && seq->via.u64 <= last)
 				seen[seq->via.u64] = true;
 			msgpack_unpacked_destroy(&u);
@@ -1713,19 +1465,20 @@ static void no_personal_data_in_any_event(void **state)
 	for (;;) {
 		const msgpack_object *evs, *nx;
 
-		rep = events_after(t->office, next - 1);
-		evs = get(&rep->result, "events");
-		for (uint32_t k = 0; k < len_of(evs); k++) {
+		rep = harness_events_after(t->office, next - 1);
+		evs = harness_get(&rep->result, "events");
+		for (uint32_t k = 0; k < harness_len_of(evs); k++) {
 			for (size_t s = 0; s < sizeof(secrets) / sizeof(secrets[0]); s++)
-				if (packed_has(at(evs, k), secrets[s]))
+				if (packed_has(harness_at(evs, k), secrets[s]))
 					fail_msg("event %lld holds '%s'",
-						 (long long)int_of(get(at(evs, k), "seq")),
+						 (long long)harness_int_of(
+						     harness_get(harness_at(evs, k), "seq")),
 						 secrets[s]);
 			n_events++;
-			next = (uint64_t)int_of(get(at(evs, k), "seq")) + 1;
+			next = (uint64_t)harness_int_of(harness_get(harness_at(evs, k), "seq")) + 1;
 		}
 		nx = docket_map_get(&rep->result, "next");
-		if (len_of(evs) == 0 || !nx || nx->type == MSGPACK_OBJECT_NIL) {
+		if (harness_len_of(evs) == 0 || !nx || nx->type == MSGPACK_OBJECT_NIL) {
 			docket_reply_free(rep);
 			break;
 		}
@@ -1733,7 +1486,7 @@ static void no_personal_data_in_any_event(void **state)
 	}
 	assert_int_equal(n_events, last);
 	/* The matter's own history is no different. */
-	rep = ok(t->office, "matter.history", "{s:s}", "id", id);
+	rep = harness_ok(t->office, "matter.history", "{s:s}", "id", id);
 	for (size_t s = 0; s < sizeof(secrets) / sizeof(secrets[0]); s++)
 		assert_false(packed_has(&rep->result, secrets[s]));
 	docket_reply_free(rep);
@@ -1761,31 +1514,32 @@ static void member_with_no_part_cannot_see_a_matter(void **state)
 			    missing_msg + strlen("no instance 'M-2026-0002'"));
 	refused(t, tr, DOCKET_ENOTFOUND, NULL, "matter.history", "{s:s}", "id", id);
 	refused(t, tr, DOCKET_ENOTFOUND, NULL, "instance.show", "{s:s}", "id", id);
-	rep = ok(tr, "matter.list", "{}");
-	assert_int_equal(len_of(get(&rep->result, "matters")), 0);
+	rep = harness_ok(tr, "matter.list", "{}");
+	assert_int_equal(harness_len_of(harness_get(&rep->result, "matters")), 0);
 	docket_reply_free(rep);
-	rep = ok(tr, "instance.list", "{}");
-	assert_int_equal(len_of(get(&rep->result, "instances")), 0);
+	rep = harness_ok(tr, "instance.list", "{}");
+	assert_int_equal(harness_len_of(harness_get(&rep->result, "instances")), 0);
 	docket_reply_free(rep);
 	/* Nor may it list another unit's matters. */
 	refused(t, tr, DOCKET_EFORBIDDEN, NULL, "matter.list", "{s:s}", "unit", "university");
 
 	/* The unit consulted sees it whole, and lists it. */
 	rep = show(t->c[FINANCE], id);
-	assert_str(get(get(&rep->result, "talent"), "name"), "Zhang Wei");
-	assert_str(get(&rep->result, "justification"), zhang.justification);
+	harness_assert_str(harness_get(harness_get(&rep->result, "talent"), "name"), "Zhang Wei");
+	harness_assert_str(harness_get(&rep->result, "justification"), zhang.justification);
 	docket_reply_free(rep);
-	rep = ok(t->c[FINANCE], "matter.list", "{}");
-	assert_int_equal(len_of(get(&rep->result, "matters")), 1);
-	assert_str(get(at(get(&rep->result, "matters"), 0), "id"), id);
+	rep = harness_ok(t->c[FINANCE], "matter.list", "{}");
+	assert_int_equal(harness_len_of(harness_get(&rep->result, "matters")), 1);
+	harness_assert_str(harness_get(harness_at(harness_get(&rep->result, "matters"), 0), "id"),
+			   id);
 	docket_reply_free(rep);
-	docket_reply_free(ok(t->c[FINANCE], "matter.history", "{s:s}", "id", id));
+	docket_reply_free(harness_ok(t->c[FINANCE], "matter.history", "{s:s}", "id", id));
 	/* So do the submitter, the leader and an observer. */
 	docket_reply_free(show(t->c[UNIVERSITY], id));
 	docket_reply_free(show(t->c[LEADER], id));
 	docket_reply_free(show(t->c[AUDITOR], id));
-	rep = ok(t->c[AUDITOR], "matter.list", "{}");
-	assert_int_equal(len_of(get(&rep->result, "matters")), 1);
+	rep = harness_ok(t->c[AUDITOR], "matter.list", "{}");
+	assert_int_equal(harness_len_of(harness_get(&rep->result, "matters")), 1);
 	docket_reply_free(rep);
 
 	/* Consulted once, it keeps seeing the matter after the consultation. */
@@ -1793,17 +1547,19 @@ static void member_with_no_part_cannot_see_a_matter(void **state)
 	assert_state(t, id, "summary");
 	propose(t, id);
 	rep = show(t->c[FINANCE], id);
-	assert_str(get(&rep->result, "state"), "pool");
-	assert_str(get(find_by(get(&rep->result, "opinions"), "unit", "finance"), "answer"),
-		   "agree");
+	harness_assert_str(harness_get(&rep->result, "state"), "pool");
+	harness_assert_str(
+	    harness_get(find_by(harness_get(&rep->result, "opinions"), "unit", "finance"),
+			"answer"),
+	    "agree");
 	docket_reply_free(rep);
-	rep = ok(t->c[FINANCE], "matter.list", "{s:s}", "state", "pool");
-	assert_int_equal(len_of(get(&rep->result, "matters")), 1);
+	rep = harness_ok(t->c[FINANCE], "matter.list", "{s:s}", "state", "pool");
+	assert_int_equal(harness_len_of(harness_get(&rep->result, "matters")), 1);
 	docket_reply_free(rep);
 	/* And transport still does not. */
 	refused(t, tr, DOCKET_ENOTFOUND, NULL, "matter.show", "{s:s}", "id", id);
-	rep = ok(tr, "matter.list", "{}");
-	assert_int_equal(len_of(get(&rep->result, "matters")), 0);
+	rep = harness_ok(tr, "matter.list", "{}");
+	assert_int_equal(harness_len_of(harness_get(&rep->result, "matters")), 0);
 	docket_reply_free(rep);
 }
 
@@ -1855,16 +1611,21 @@ static void cli_submits_a_matter_file_and_shows_and_lists_it(void **state)
 
 	/* What the daemon stored is what the file said. */
 	rep = show(t->office, "M-2026-0001");
-	assert_str(get(&rep->result, "title"), "Support for a quantum computing researcher");
-	assert_str(get(&rep->result, "submitter"), "university");
-	assert_str(get(get(&rep->result, "talent"), "employer"), "Institute of Physics");
-	assert_int_equal(len_of(get(&rep->result, "support")), 2);
-	assert_int_equal(int_of(get(at(get(&rep->result, "support"), 0), "amount")), 1000000);
-	assert_str(get(at(get(&rep->result, "support"), 1), "kind"), "children_schooling");
-	docs = get(&rep->result, "documents");
-	assert_int_equal(len_of(docs), 1);
-	assert_true(bool_of(get(at(docs, 0), "attached")));
-	assert_int_equal(int_of(get(at(docs, 0), "size")),
+	harness_assert_str(harness_get(&rep->result, "title"),
+			   "Support for a quantum computing researcher");
+	harness_assert_str(harness_get(&rep->result, "submitter"), "university");
+	harness_assert_str(harness_get(harness_get(&rep->result, "talent"), "employer"),
+			   "Institute of Physics");
+	assert_int_equal(harness_len_of(harness_get(&rep->result, "support")), 2);
+	assert_int_equal(harness_int_of(harness_get(
+			     harness_at(harness_get(&rep->result, "support"), 0), "amount")),
+			 1000000);
+	harness_assert_str(harness_get(harness_at(harness_get(&rep->result, "support"), 1), "kind"),
+			   "children_schooling");
+	docs = harness_get(&rep->result, "documents");
+	assert_int_equal(harness_len_of(docs), 1);
+	assert_true(harness_bool_of(harness_get(harness_at(docs, 0), "attached")));
+	assert_int_equal(harness_int_of(harness_get(harness_at(docs, 0), "size")),
 			 (int64_t)strlen("A letter of recommendation\n"));
 	docket_reply_free(rep);
 

@@ -59,170 +59,12 @@ struct t {
 	char key[N_UNITS][400];
 };
 
-/* ---- building requests ---- */
-
 /*
- * Requests are written as a format and its values, in the manner of
- * printf: '{' '}' a map, '[' ']' an array, 's' a string, 'd' an int, 'n'
- * nil; spaces, ':' and ',' are for the eye. "{s:s s:[s s]}" takes
- * "id", id, "units", "a", "b".
+ * Requests, replies, events and the test clock: the harness_* helpers of
+ * harness.h. What follows reads what only this file needs.
  */
-static const char *fmt_skip(const char *f)
-{
-	while (*f == ' ' || *f == ':' || *f == ',')
-		f++;
-	return f;
-}
-
-/* The values directly inside the bracket that f follows. */
-static uint32_t fmt_count(const char *f)
-{
-	uint32_t n = 0;
-	int depth = 0;
-
-	for (; *f; f++) {
-		if (depth == 0 && strchr("sdn{[", *f))
-			n++;
-		if (*f == '{' || *f == '[')
-			depth++;
-		if (*f == '}' || *f == ']') {
-			if (depth == 0)
-				return n;
-			depth--;
-		}
-	}
-	fail_msg("unbalanced request format");
-	return 0;
-}
-
-static const char *fmt_pack(msgpack_packer *pk, const char *f, va_list *ap)
-{
-	const char *s;
-	uint32_t n;
-
-	f = fmt_skip(f);
-	switch (*f++) {
-	case 's':
-		s = va_arg(*ap, const char *);
-		msgpack_pack_str_with_body(pk, s, strlen(s));
-		return f;
-	case 'd':
-		msgpack_pack_int(pk, va_arg(*ap, int));
-		return f;
-	case 'n':
-		msgpack_pack_nil(pk);
-		return f;
-	case '{':
-	case '[':
-		n = fmt_count(f);
-		if (f[-1] == '{') {
-			assert_int_equal(n % 2, 0);
-			msgpack_pack_map(pk, n / 2);
-		} else {
-			msgpack_pack_array(pk, n);
-		}
-		for (uint32_t k = 0; k < n; k++)
-			f = fmt_pack(pk, f, ap);
-		f = fmt_skip(f);
-		assert_true(*f == '}' || *f == ']');
-		return f + 1;
-	}
-	fail_msg("bad request format at '%s'", f - 1);
-	return f;
-}
-
-/* Send op with args built from fmt (NULL: none); -code of an error reply. */
-static int vreq(docket_client *c, docket_reply **ret, const char *op, const char *fmt, va_list ap)
-{
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	va_list aq;
-	int r;
-
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	if (fmt) {
-		va_copy(aq, ap);
-		fmt_pack(&pk, fmt, &aq);
-		va_end(aq);
-	}
-	r = docket_call(c, op, fmt ? sb.data : NULL, fmt ? sb.size : 0, NULL, ret);
-	msgpack_sbuffer_destroy(&sb);
-	return r;
-}
-
-/* A request that must succeed; the reply is the caller's. */
-static docket_reply *ok(docket_client *c, const char *op, const char *fmt, ...)
-{
-	docket_reply *rep = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vreq(c, &rep, op, fmt, ap);
-	va_end(ap);
-	if (r != 0)
-		fail_msg("%s failed: %d %s: %s", op, r, docket_last_error_name(c),
-			 docket_last_error(c));
-	return rep;
-}
 
 /* ---- reading replies ---- */
-
-static const msgpack_object *get(const msgpack_object *o, const char *k)
-{
-	const msgpack_object *v = docket_map_get(o, k);
-
-	if (!v)
-		fail_msg("reply has no '%s'", k);
-	return v;
-}
-
-static bool str_is(const msgpack_object *o, const char *s)
-{
-	return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(s) &&
-	       memcmp(o->via.str.ptr, s, o->via.str.size) == 0;
-}
-
-static void assert_str(const msgpack_object *o, const char *want)
-{
-	if (!str_is(o, want)) {
-		if (o && o->type == MSGPACK_OBJECT_STR)
-			fail_msg("'%.*s' where '%s' was expected", (int)o->via.str.size,
-				 o->via.str.ptr, want);
-		fail_msg("not a string where '%s' was expected (type %d)", want,
-			 o ? (int)o->type : -1);
-	}
-}
-
-static void assert_nil(const msgpack_object *o)
-{
-	assert_int_equal(o->type, MSGPACK_OBJECT_NIL);
-}
-
-static int64_t int_of(const msgpack_object *o)
-{
-	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-		return (int64_t)o->via.u64;
-	if (o->type != MSGPACK_OBJECT_NEGATIVE_INTEGER)
-		fail_msg("not an integer (type %d)", (int)o->type);
-	return o->via.i64;
-}
-
-/* An array of strings equal to want (NULL-terminated), in order. */
-static void assert_strs(const msgpack_object *a, const char *const *want)
-{
-	size_t n = 0;
-
-	while (want[n])
-		n++;
-	assert_int_equal(a->type, MSGPACK_OBJECT_ARRAY);
-	if (a->via.array.size != n)
-		fail_msg("%u strings where %zu were expected (first wanted: %s)", a->via.array.size,
-			 n, n ? want[0] : "none");
-	for (size_t k = 0; k < n; k++)
-		assert_str(&a->via.array.ptr[k], want[k]);
-}
 
 /* Does the string o hold want? */
 static bool str_has(const msgpack_object *o, const char *want)
@@ -235,7 +77,7 @@ static bool str_has(const msgpack_object *o, const char *want)
 static bool has_str(const msgpack_object *a, const char *s)
 {
 	for (uint32_t k = 0; a->type == MSGPACK_OBJECT_ARRAY && k < a->via.array.size; k++)
-		if (str_is(&a->via.array.ptr[k], s))
+		if (harness_str_is(&a->via.array.ptr[k], s))
 			return true;
 	return false;
 }
@@ -243,96 +85,13 @@ static bool has_str(const msgpack_object *a, const char *s)
 /* The countersign entry of unit in an instance record. */
 static const msgpack_object *cs_entry(const msgpack_object *inst, const char *unit)
 {
-	const msgpack_object *cs = get(inst, "countersign");
+	const msgpack_object *cs = harness_get(inst, "countersign");
 
 	for (uint32_t k = 0; k < cs->via.array.size; k++)
-		if (str_is(get(&cs->via.array.ptr[k], "unit"), unit))
+		if (harness_str_is(harness_get(&cs->via.array.ptr[k], "unit"), unit))
 			return &cs->via.array.ptr[k];
 	fail_msg("unit %s is not in the countersign", unit);
 	return NULL;
-}
-
-/* ---- times ---- */
-
-/* Milliseconds of a local time in Asia/Shanghai (+08:00 all year). */
-static int64_t local_ms(int y, int mon, int d, int hh, int mm)
-{
-	struct tm tm = {
-	    .tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d, .tm_hour = hh, .tm_min = mm};
-
-	return ((int64_t)timegm(&tm) - 8 * 3600) * 1000;
-}
-
-/* Move the test clock to a local time; returns the number of due points fired. */
-static int64_t clock_to(struct t *t, const char *when)
-{
-	docket_reply *rep = ok(t->office, "clock.set", "{s:s}", "to", when);
-	int64_t fired = int_of(get(&rep->result, "fired"));
-
-	docket_reply_free(rep);
-	return fired;
-}
-
-/* ---- events ---- */
-
-/* The events after seq, as one reply (its result's "events"). */
-static docket_reply *events_after(docket_client *c, uint64_t seq)
-{
-	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	docket_reply *rep = NULL;
-
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	msgpack_pack_map(&pk, 1);
-	msgpack_pack_str_with_body(&pk, "since", 5);
-	msgpack_pack_uint64(&pk, seq + 1);
-	assert_int_equal(docket_call(c, "events.since", sb.data, sb.size, NULL, &rep), 0);
-	msgpack_sbuffer_destroy(&sb);
-	return rep;
-}
-
-/* The kinds of the events in evs are exactly kinds, in order. */
-static void assert_kinds(const msgpack_object *evs, const char *const *kinds)
-{
-	char got[2048] = "";
-	size_t n = 0, used = 0;
-	bool same;
-
-	while (kinds[n])
-		n++;
-	same = evs->via.array.size == n;
-	for (uint32_t k = 0; k < evs->via.array.size; k++) {
-		const msgpack_object *kind = get(&evs->via.array.ptr[k], "kind");
-
-		if (used < sizeof(got))
-			used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%.*s",
-						 k ? ", " : "", (int)kind->via.str.size,
-						 kind->via.str.ptr);
-		if (k < n && !str_is(kind, kinds[k]))
-			same = false;
-	}
-	if (!same)
-		fail_msg("events [%s] where %zu others were expected, the first %s", got, n,
-			 n ? kinds[0] : "none");
-}
-
-/* The events committed after seq are exactly kinds; returns the reply. */
-static docket_reply *expect_events(struct t *t, uint64_t seq, const char *const *kinds)
-{
-	docket_reply *rep = events_after(t->office, seq);
-
-	assert_kinds(get(&rep->result, "events"), kinds);
-	return rep;
-}
-
-/* Event k of an events reply. */
-static const msgpack_object *event_at(docket_reply *rep, uint32_t k)
-{
-	const msgpack_object *evs = get(&rep->result, "events");
-
-	assert_true(k < evs->via.array.size);
-	return &evs->via.array.ptr[k];
 }
 
 /* ---- instances ---- */
@@ -340,7 +99,7 @@ static const msgpack_object *event_at(docket_reply *rep, uint32_t k)
 /* The instance as c sees it, packed, to compare before and after. */
 static void snapshot(docket_client *c, const char *id, msgpack_sbuffer *sb)
 {
-	docket_reply *rep = ok(c, "instance.show", "{s:s}", "id", id);
+	docket_reply *rep = harness_ok(c, "instance.show", "{s:s}", "id", id);
 	msgpack_packer pk;
 
 	msgpack_sbuffer_init(sb);
@@ -366,7 +125,7 @@ static void refused(struct t *t, const char *id, docket_client *c, int code, con
 	if (id)
 		snapshot(t->office, id, &before);
 	va_start(ap, fmt);
-	r = vreq(c, &rep, op, fmt, ap);
+	r = harness_vreq(c, &rep, op, fmt, ap);
 	va_end(ap);
 	if (r != -code)
 		fail_msg("%s: %d %s (%s) where %s was expected", op, r,
@@ -386,24 +145,13 @@ static void refused(struct t *t, const char *id, docket_client *c, int code, con
 	}
 }
 
-/* Copy the id of an instance record out of rep, and free rep. */
-static void take_id(docket_reply *rep, char id[64])
-{
-	const msgpack_object *o = get(&rep->result, "id");
-
-	assert_int_equal(o->type, MSGPACK_OBJECT_STR);
-	assert_true(o->via.str.size < 64);
-	memcpy(id, o->via.str.ptr, o->via.str.size);
-	id[o->via.str.size] = '\0';
-	docket_reply_free(rep);
-}
-
 /* A test-flow matter started by unit by and submitted for review, with lead as its lead. */
 static void submit(docket_client *by, const char *lead, char id[64])
 {
-	take_id(ok(by, "instance.start", "{s:s s:s s:{s:s s:s}}", "workflow", "test-flow", "action",
-		   "submit", "fields", "title", "Budget request", "lead", lead),
-		id);
+	harness_take_id(harness_ok(by, "instance.start", "{s:s s:s s:{s:s s:s}}", "workflow",
+				   "test-flow", "action", "submit", "fields", "title",
+				   "Budget request", "lead", lead),
+			id);
 }
 
 /* The office asks unit a (and b, unless NULL) for an opinion. */
@@ -412,24 +160,24 @@ static void consult(struct t *t, const char *id, const char *a, const char *b)
 	docket_reply *rep;
 
 	if (b)
-		rep = ok(t->office, "instance.act", "{s:s s:s s:{s:[s s]}}", "id", id, "action",
-			 "consult", "fields", "units", a, b);
+		rep = harness_ok(t->office, "instance.act", "{s:s s:s s:{s:[s s]}}", "id", id,
+				 "action", "consult", "fields", "units", a, b);
 	else
-		rep = ok(t->office, "instance.act", "{s:s s:s s:{s:[s]}}", "id", id, "action",
-			 "consult", "fields", "units", a);
-	assert_str(get(&rep->result, "state"), "consultation");
+		rep = harness_ok(t->office, "instance.act", "{s:s s:s s:{s:[s]}}", "id", id,
+				 "action", "consult", "fields", "units", a);
+	harness_assert_str(harness_get(&rep->result, "state"), "consultation");
 	docket_reply_free(rep);
 }
 
 static void opinion(docket_client *c, const char *id, const char *answer)
 {
-	docket_reply_free(ok(c, "instance.act", "{s:s s:s s:{s:s}}", "id", id, "action", "opinion",
-			     "fields", "answer", answer));
+	docket_reply_free(harness_ok(c, "instance.act", "{s:s s:s s:{s:s}}", "id", id, "action",
+				     "opinion", "fields", "answer", answer));
 }
 
 static docket_reply *show(docket_client *c, const char *id)
 {
-	return ok(c, "instance.show", "{s:s}", "id", id);
+	return harness_ok(c, "instance.show", "{s:s}", "id", id);
 }
 
 /* ---- set-up ---- */
@@ -533,27 +281,27 @@ static void refused_starts_write_nothing_and_use_no_id(void **state)
 		"consult", "fields", "units", "health");
 
 	/* None of them took a number. */
-	rep = ok(fin, "instance.start", "{s:s s:s s:{s:s s:d s:s}}", "workflow", "test-flow",
-		 "action", "submit", "fields", "title", "Budget request", "amount", 500, "lead",
-		 "housing");
-	assert_str(get(&rep->result, "id"), "TF-2026-0001");
-	assert_str(get(&rep->result, "state"), "review");
-	assert_str(get(&rep->result, "starter"), "finance");
-	rel = get(&rep->result, "relations");
-	assert_strs(get(rel, "starter"), KINDS("finance"));
-	assert_strs(get(rel, "lead"), KINDS("housing"));
-	fields = get(&rep->result, "fields");
-	assert_str(get(fields, "title"), "Budget request");
-	assert_int_equal(int_of(get(fields, "amount")), 500);
-	assert_str(get(fields, "lead"), "housing");
+	rep = harness_ok(fin, "instance.start", "{s:s s:s s:{s:s s:d s:s}}", "workflow",
+			 "test-flow", "action", "submit", "fields", "title", "Budget request",
+			 "amount", 500, "lead", "housing");
+	harness_assert_str(harness_get(&rep->result, "id"), "TF-2026-0001");
+	harness_assert_str(harness_get(&rep->result, "state"), "review");
+	harness_assert_str(harness_get(&rep->result, "starter"), "finance");
+	rel = harness_get(&rep->result, "relations");
+	harness_assert_strs(harness_get(rel, "starter"), KINDS("finance"));
+	harness_assert_strs(harness_get(rel, "lead"), KINDS("housing"));
+	fields = harness_get(&rep->result, "fields");
+	harness_assert_str(harness_get(fields, "title"), "Budget request");
+	assert_int_equal(harness_int_of(harness_get(fields, "amount")), 500);
+	harness_assert_str(harness_get(fields, "lead"), "housing");
 	/* The starter may do nothing more here: progress is the lead's. */
-	assert_strs(get(&rep->result, "actions"), (const char *const[]){NULL});
-	take_id(rep, id);
+	harness_assert_strs(harness_get(&rep->result, "actions"), (const char *const[]){NULL});
+	harness_take_id(rep, id);
 	rep = show(t->c[HOUSING], id);
-	assert_strs(get(&rep->result, "actions"), KINDS("progress"));
+	harness_assert_strs(harness_get(&rep->result, "actions"), KINDS("progress"));
 	docket_reply_free(rep);
 	rep = show(t->office, id);
-	assert_strs(get(&rep->result, "actions"), KINDS("consult"));
+	harness_assert_strs(harness_get(&rep->result, "actions"), KINDS("consult"));
 	docket_reply_free(rep);
 }
 
@@ -613,8 +361,8 @@ static void refused_actions_write_nothing(void **state)
 	refused(t, id, t->c[TRANSPORT], DOCKET_ENOTFOUND, NULL, "instance.show", "{s:s}", "id", id);
 	refused(t, id, t->c[TRANSPORT], DOCKET_ENOTFOUND, NULL, "instance.history", "{s:s}", "id",
 		id);
-	rep = ok(t->c[TRANSPORT], "instance.list", "{}");
-	assert_int_equal(get(&rep->result, "instances")->via.array.size, 0);
+	rep = harness_ok(t->c[TRANSPORT], "instance.list", "{}");
+	assert_int_equal(harness_get(&rep->result, "instances")->via.array.size, 0);
 	docket_reply_free(rep);
 	/* The leader and an observer read everything. */
 	docket_reply_free(show(t->c[LEADER], id));
@@ -622,29 +370,31 @@ static void refused_actions_write_nothing(void **state)
 
 	/* The lead reports progress: one event, and the matter stays in review. */
 	seq = harness_last_seq(t->office);
-	rep = ok(hou, "instance.act", "{s:s s:s s:{s:s}}", "id", id, "action", "progress", "fields",
-		 "note", "Half done");
-	assert_str(get(&rep->result, "state"), "review");
-	assert_str(get(get(&rep->result, "fields"), "note"), "Half done");
-	assert_str(get(get(&rep->result, "fields"), "title"), "Budget request");
+	rep = harness_ok(hou, "instance.act", "{s:s s:s s:{s:s}}", "id", id, "action", "progress",
+			 "fields", "note", "Half done");
+	harness_assert_str(harness_get(&rep->result, "state"), "review");
+	harness_assert_str(harness_get(harness_get(&rep->result, "fields"), "note"), "Half done");
+	harness_assert_str(harness_get(harness_get(&rep->result, "fields"), "title"),
+			   "Budget request");
 	docket_reply_free(rep);
-	rep = expect_events(t, seq, KINDS("instance.acted"));
-	ev = event_at(rep, 0);
-	assert_str(get(ev, "actor"), "housing");
-	assert_str(get(get(ev, "subject"), "instance"), id);
-	data = get(ev, "data");
-	assert_str(get(data, "instance"), id);
-	assert_str(get(data, "workflow"), "test-flow");
-	assert_int_equal(int_of(get(data, "version")), 1);
-	assert_str(get(data, "action"), "progress");
-	assert_str(get(data, "from"), "review");
-	assert_str(get(data, "to"), "review");
-	assert_str(get(get(data, "fields"), "note"), "Half done");
-	assert_int_equal(int_of(get(data, "at")), local_ms(2026, 3, 2, 10, 0));
+	rep = harness_expect_events(t->office, seq, KINDS("instance.acted"));
+	ev = harness_event_at(rep, 0);
+	harness_assert_str(harness_get(ev, "actor"), "housing");
+	harness_assert_str(harness_get(harness_get(ev, "subject"), "instance"), id);
+	data = harness_get(ev, "data");
+	harness_assert_str(harness_get(data, "instance"), id);
+	harness_assert_str(harness_get(data, "workflow"), "test-flow");
+	assert_int_equal(harness_int_of(harness_get(data, "version")), 1);
+	harness_assert_str(harness_get(data, "action"), "progress");
+	harness_assert_str(harness_get(data, "from"), "review");
+	harness_assert_str(harness_get(data, "to"), "review");
+	harness_assert_str(harness_get(harness_get(data, "fields"), "note"), "Half done");
+	assert_int_equal(harness_int_of(harness_get(data, "at")),
+			 harness_local_ms(2026, 3, 2, 10, 0));
 	/* Addressed to everyone with a part in it. */
-	assert_true(has_str(get(ev, "units"), "finance"));
-	assert_true(has_str(get(ev, "units"), "housing"));
-	assert_false(has_str(get(ev, "units"), "transport"));
+	assert_true(has_str(harness_get(ev, "units"), "finance"));
+	assert_true(has_str(harness_get(ev, "units"), "housing"));
+	assert_false(has_str(harness_get(ev, "units"), "transport"));
 	docket_reply_free(rep);
 }
 
@@ -686,7 +436,7 @@ static void unrelated_member_cannot_tell_an_instance_exists(void **state)
 static void countersign_completes_when_every_unit_asked_has_answered(void **state)
 {
 	struct t *t = *state;
-	const int64_t now = local_ms(2026, 3, 2, 10, 0);
+	const int64_t now = harness_local_ms(2026, 3, 2, 10, 0);
 	const msgpack_object *inst, *e, *data;
 	docket_reply *rep;
 	uint64_t seq;
@@ -694,32 +444,33 @@ static void countersign_completes_when_every_unit_asked_has_answered(void **stat
 
 	submit(t->c[FINANCE], "housing", id);
 	seq = harness_last_seq(t->office);
-	docket_reply_free(ok(t->office, "instance.act", "{s:s s:s s:{s:[s s s]}}", "id", id,
-			     "action", "consult", "fields", "units", "health", "education",
-			     "transport"));
-	rep =
-	    expect_events(t, seq, KINDS("instance.acted", "instance.entered", "countersign.asked"));
-	assert_strs(get(get(event_at(rep, 2), "data"), "units"),
-		    KINDS("health", "education", "transport"));
+	docket_reply_free(harness_ok(t->office, "instance.act", "{s:s s:s s:{s:[s s s]}}", "id", id,
+				     "action", "consult", "fields", "units", "health", "education",
+				     "transport"));
+	rep = harness_expect_events(
+	    t->office, seq, KINDS("instance.acted", "instance.entered", "countersign.asked"));
+	harness_assert_strs(harness_get(harness_get(harness_event_at(rep, 2), "data"), "units"),
+			    KINDS("health", "education", "transport"));
 	docket_reply_free(rep);
 
 	rep = show(t->office, id);
 	inst = &rep->result;
-	assert_str(get(inst, "state"), "consultation");
-	assert_int_equal(get(inst, "countersign")->via.array.size, 3);
-	assert_strs(get(get(inst, "relations"), "consulted"),
-		    KINDS("health", "education", "transport"));
+	harness_assert_str(harness_get(inst, "state"), "consultation");
+	assert_int_equal(harness_get(inst, "countersign")->via.array.size, 3);
+	harness_assert_strs(harness_get(harness_get(inst, "relations"), "consulted"),
+			    KINDS("health", "education", "transport"));
 	e = cs_entry(inst, "education");
-	assert_int_equal(int_of(get(e, "asked")), now);
+	assert_int_equal(harness_int_of(harness_get(e, "asked")), now);
 	/* 2 working days from Monday: the end of Wednesday. */
-	assert_int_equal(int_of(get(e, "deadline")), local_ms(2026, 3, 5, 0, 0));
-	assert_nil(get(e, "answer"));
-	assert_false(get(e, "deemed")->via.boolean);
-	assert_false(get(e, "removed")->via.boolean);
-	assert_strs(get(inst, "actions"), KINDS("consult-add", "consult-remove"));
+	assert_int_equal(harness_int_of(harness_get(e, "deadline")),
+			 harness_local_ms(2026, 3, 5, 0, 0));
+	harness_assert_nil(harness_get(e, "answer"));
+	assert_false(harness_get(e, "deemed")->via.boolean);
+	assert_false(harness_get(e, "removed")->via.boolean);
+	harness_assert_strs(harness_get(inst, "actions"), KINDS("consult-add", "consult-remove"));
 	docket_reply_free(rep);
 	rep = show(t->c[HEALTH], id);
-	assert_strs(get(&rep->result, "actions"), KINDS("opinion"));
+	harness_assert_strs(harness_get(&rep->result, "actions"), KINDS("opinion"));
 	docket_reply_free(rep);
 
 	/* The office adds and removes units, with a reason; nobody else can. */
@@ -736,29 +487,35 @@ static void countersign_completes_when_every_unit_asked_has_answered(void **stat
 		"housing", "reason", "Never asked");
 
 	seq = harness_last_seq(t->office);
-	docket_reply_free(ok(t->office, "instance.act", "{s:s s:s s:{s:[s] s:s}}", "id", id,
-			     "action", "consult-add", "fields", "units", "finance", "reason",
-			     "Finance pays for it"));
-	rep = expect_events(t, seq, KINDS("instance.acted", "countersign.asked"));
-	data = get(event_at(rep, 0), "data");
-	assert_str(get(data, "action"), "consult-add");
-	assert_str(get(get(data, "fields"), "reason"), "Finance pays for it");
-	assert_strs(get(get(event_at(rep, 1), "data"), "units"), KINDS("finance"));
+	docket_reply_free(harness_ok(t->office, "instance.act", "{s:s s:s s:{s:[s] s:s}}", "id", id,
+				     "action", "consult-add", "fields", "units", "finance",
+				     "reason", "Finance pays for it"));
+	rep = harness_expect_events(t->office, seq, KINDS("instance.acted", "countersign.asked"));
+	data = harness_get(harness_event_at(rep, 0), "data");
+	harness_assert_str(harness_get(data, "action"), "consult-add");
+	harness_assert_str(harness_get(harness_get(data, "fields"), "reason"),
+			   "Finance pays for it");
+	harness_assert_strs(harness_get(harness_get(harness_event_at(rep, 1), "data"), "units"),
+			    KINDS("finance"));
 	docket_reply_free(rep);
 
 	seq = harness_last_seq(t->office);
-	docket_reply_free(ok(t->office, "instance.act", "{s:s s:s s:{s:[s] s:s}}", "id", id,
-			     "action", "consult-remove", "fields", "units", "transport", "reason",
-			     "Not concerned"));
-	rep = expect_events(t, seq, KINDS("instance.acted", "countersign.removed"));
-	assert_str(get(get(get(event_at(rep, 0), "data"), "fields"), "reason"), "Not concerned");
-	assert_strs(get(get(event_at(rep, 1), "data"), "units"), KINDS("transport"));
+	docket_reply_free(harness_ok(t->office, "instance.act", "{s:s s:s s:{s:[s] s:s}}", "id", id,
+				     "action", "consult-remove", "fields", "units", "transport",
+				     "reason", "Not concerned"));
+	rep = harness_expect_events(t->office, seq, KINDS("instance.acted", "countersign.removed"));
+	harness_assert_str(
+	    harness_get(harness_get(harness_get(harness_event_at(rep, 0), "data"), "fields"),
+			"reason"),
+	    "Not concerned");
+	harness_assert_strs(harness_get(harness_get(harness_event_at(rep, 1), "data"), "units"),
+			    KINDS("transport"));
 	docket_reply_free(rep);
 	rep = show(t->office, id);
-	assert_true(get(cs_entry(&rep->result, "transport"), "removed")->via.boolean);
-	assert_false(get(cs_entry(&rep->result, "finance"), "removed")->via.boolean);
-	assert_strs(get(get(&rep->result, "relations"), "consulted"),
-		    KINDS("health", "education", "finance"));
+	assert_true(harness_get(cs_entry(&rep->result, "transport"), "removed")->via.boolean);
+	assert_false(harness_get(cs_entry(&rep->result, "finance"), "removed")->via.boolean);
+	harness_assert_strs(harness_get(harness_get(&rep->result, "relations"), "consulted"),
+			    KINDS("health", "education", "finance"));
 	docket_reply_free(rep);
 
 	/* A unit not asked (the lead), and a removed one, may not answer. */
@@ -772,11 +529,11 @@ static void countersign_completes_when_every_unit_asked_has_answered(void **stat
 		id, "action", "opinion");
 
 	seq = harness_last_seq(t->office);
-	docket_reply_free(ok(t->c[HEALTH], "instance.act", "{s:s s:s s:{s:s s:s}}", "id", id,
-			     "action", "opinion", "fields", "answer", "agree", "comment",
-			     "Fine by us"));
-	rep = expect_events(t, seq, KINDS("instance.acted"));
-	assert_str(get(event_at(rep, 0), "actor"), "health");
+	docket_reply_free(harness_ok(t->c[HEALTH], "instance.act", "{s:s s:s s:{s:s s:s}}", "id",
+				     id, "action", "opinion", "fields", "answer", "agree",
+				     "comment", "Fine by us"));
+	rep = harness_expect_events(t->office, seq, KINDS("instance.acted"));
+	harness_assert_str(harness_get(harness_event_at(rep, 0), "actor"), "health");
 	docket_reply_free(rep);
 	refused(t, id, t->c[HEALTH], DOCKET_EEXISTS, "once", "instance.act", "{s:s s:s s:{s:s}}",
 		"id", id, "action", "opinion", "fields", "answer", "disagree");
@@ -784,36 +541,37 @@ static void countersign_completes_when_every_unit_asked_has_answered(void **stat
 
 	rep = show(t->office, id);
 	inst = &rep->result;
-	assert_str(get(inst, "state"), "consultation");
+	harness_assert_str(harness_get(inst, "state"), "consultation");
 	e = cs_entry(inst, "health");
-	assert_str(get(e, "answer"), "agree");
-	assert_str(get(e, "comment"), "Fine by us");
-	assert_int_equal(int_of(get(e, "answered")), now);
-	assert_false(get(e, "deemed")->via.boolean);
-	assert_str(get(cs_entry(inst, "education"), "answer"), "disagree");
-	assert_nil(get(cs_entry(inst, "finance"), "answer"));
+	harness_assert_str(harness_get(e, "answer"), "agree");
+	harness_assert_str(harness_get(e, "comment"), "Fine by us");
+	assert_int_equal(harness_int_of(harness_get(e, "answered")), now);
+	assert_false(harness_get(e, "deemed")->via.boolean);
+	harness_assert_str(harness_get(cs_entry(inst, "education"), "answer"), "disagree");
+	harness_assert_nil(harness_get(cs_entry(inst, "finance"), "answer"));
 	docket_reply_free(rep);
 	rep = show(t->c[HEALTH], id);
-	assert_strs(get(&rep->result, "actions"), (const char *const[]){NULL});
+	harness_assert_strs(harness_get(&rep->result, "actions"), (const char *const[]){NULL});
 	docket_reply_free(rep);
 
 	/* The last unit answers: complete, the then action fires, it moves on. */
 	seq = harness_last_seq(t->office);
 	opinion(t->c[FINANCE], id, "agree");
-	rep = expect_events(
-	    t, seq,
+	rep = harness_expect_events(
+	    t->office, seq,
 	    KINDS("instance.acted", "countersign.complete", "instance.acted", "instance.entered"));
-	assert_str(get(event_at(rep, 0), "actor"), "finance");
-	assert_str(get(event_at(rep, 2), "actor"), "");
-	data = get(event_at(rep, 2), "data");
-	assert_str(get(data, "action"), "consulted");
-	assert_str(get(data, "from"), "consultation");
-	assert_str(get(data, "to"), "decided");
-	assert_str(get(get(event_at(rep, 3), "data"), "state"), "decided");
+	harness_assert_str(harness_get(harness_event_at(rep, 0), "actor"), "finance");
+	harness_assert_str(harness_get(harness_event_at(rep, 2), "actor"), "");
+	data = harness_get(harness_event_at(rep, 2), "data");
+	harness_assert_str(harness_get(data, "action"), "consulted");
+	harness_assert_str(harness_get(data, "from"), "consultation");
+	harness_assert_str(harness_get(data, "to"), "decided");
+	harness_assert_str(harness_get(harness_get(harness_event_at(rep, 3), "data"), "state"),
+			   "decided");
 	docket_reply_free(rep);
 	rep = show(t->office, id);
-	assert_str(get(&rep->result, "state"), "decided");
-	assert_int_equal(get(&rep->result, "countersign")->via.array.size, 0);
+	harness_assert_str(harness_get(&rep->result, "state"), "decided");
+	assert_int_equal(harness_get(&rep->result, "countersign")->via.array.size, 0);
 	docket_reply_free(rep);
 	refused(t, id, t->c[FINANCE], DOCKET_EBADARG, "cannot be fired in state decided",
 		"instance.act", "{s:s s:s s:{s:s}}", "id", id, "action", "opinion", "fields",
@@ -825,8 +583,8 @@ static void countersign_completes_when_every_unit_asked_has_answered(void **stat
 static void countersign_deems_a_silent_unit_on_its_deadline(void **state)
 {
 	struct t *t = *state;
-	const int64_t deadline1 = local_ms(2026, 3, 5, 0, 0),
-		      deadline2 = local_ms(2026, 3, 6, 0, 0);
+	const int64_t deadline1 = harness_local_ms(2026, 3, 5, 0, 0),
+		      deadline2 = harness_local_ms(2026, 3, 6, 0, 0);
 	const msgpack_object *e, *data;
 	docket_reply *rep;
 	uint64_t seq;
@@ -835,47 +593,50 @@ static void countersign_deems_a_silent_unit_on_its_deadline(void **state)
 	submit(t->c[FINANCE], "housing", id);
 	consult(t, id, "health", "education");
 	opinion(t->c[HEALTH], id, "agree");
-	assert_int_equal(clock_to(t, "2026-03-03T10:00"), 0);
+	assert_int_equal(harness_clock_to(t->office, "2026-03-03T10:00"), 0);
 	/* Asked a day later, finance has a day longer. */
-	docket_reply_free(ok(t->office, "instance.act", "{s:s s:s s:{s:[s] s:s}}", "id", id,
-			     "action", "consult-add", "fields", "units", "finance", "reason",
-			     "Late addition"));
+	docket_reply_free(harness_ok(t->office, "instance.act", "{s:s s:s s:{s:[s] s:s}}", "id", id,
+				     "action", "consult-add", "fields", "units", "finance",
+				     "reason", "Late addition"));
 	rep = show(t->office, id);
-	assert_int_equal(int_of(get(cs_entry(&rep->result, "education"), "deadline")), deadline1);
+	assert_int_equal(
+	    harness_int_of(harness_get(cs_entry(&rep->result, "education"), "deadline")),
+	    deadline1);
 	e = cs_entry(&rep->result, "finance");
-	assert_int_equal(int_of(get(e, "asked")), local_ms(2026, 3, 3, 10, 0));
-	assert_int_equal(int_of(get(e, "deadline")), deadline2);
+	assert_int_equal(harness_int_of(harness_get(e, "asked")),
+			 harness_local_ms(2026, 3, 3, 10, 0));
+	assert_int_equal(harness_int_of(harness_get(e, "deadline")), deadline2);
 	docket_reply_free(rep);
 
 	/* A minute before education's deadline: nothing. */
 	seq = harness_last_seq(t->office);
-	assert_int_equal(clock_to(t, "2026-03-04T23:59"), 0);
-	docket_reply_free(expect_events(t, seq, KINDS(NULL)));
+	assert_int_equal(harness_clock_to(t->office, "2026-03-04T23:59"), 0);
+	docket_reply_free(harness_expect_events(t->office, seq, KINDS(NULL)));
 	rep = show(t->c[EDUCATION], id);
-	assert_strs(get(&rep->result, "actions"), KINDS("opinion"));
+	harness_assert_strs(harness_get(&rep->result, "actions"), KINDS("opinion"));
 	docket_reply_free(rep);
 
 	/* On it: education is deemed; finance has not answered, so not complete. */
-	assert_int_equal(clock_to(t, "2026-03-05T00:00"), 1);
-	rep = expect_events(t, seq, KINDS("countersign.deemed"));
-	assert_str(get(event_at(rep, 0), "actor"), "");
-	data = get(event_at(rep, 0), "data");
-	assert_str(get(data, "answer"), "no_objection");
-	assert_strs(get(data, "units"), KINDS("education"));
-	assert_int_equal(int_of(get(data, "at")), deadline1);
-	assert_true(has_str(get(event_at(rep, 0), "units"), "education"));
+	assert_int_equal(harness_clock_to(t->office, "2026-03-05T00:00"), 1);
+	rep = harness_expect_events(t->office, seq, KINDS("countersign.deemed"));
+	harness_assert_str(harness_get(harness_event_at(rep, 0), "actor"), "");
+	data = harness_get(harness_event_at(rep, 0), "data");
+	harness_assert_str(harness_get(data, "answer"), "no_objection");
+	harness_assert_strs(harness_get(data, "units"), KINDS("education"));
+	assert_int_equal(harness_int_of(harness_get(data, "at")), deadline1);
+	assert_true(has_str(harness_get(harness_event_at(rep, 0), "units"), "education"));
 	docket_reply_free(rep);
 	rep = show(t->office, id);
-	assert_str(get(&rep->result, "state"), "consultation");
+	harness_assert_str(harness_get(&rep->result, "state"), "consultation");
 	e = cs_entry(&rep->result, "education");
-	assert_true(get(e, "deemed")->via.boolean);
-	assert_str(get(e, "answer"), "no_objection");
-	assert_int_equal(int_of(get(e, "answered")), deadline1);
-	assert_nil(get(e, "comment"));
-	assert_false(get(cs_entry(&rep->result, "health"), "deemed")->via.boolean);
+	assert_true(harness_get(e, "deemed")->via.boolean);
+	harness_assert_str(harness_get(e, "answer"), "no_objection");
+	assert_int_equal(harness_int_of(harness_get(e, "answered")), deadline1);
+	harness_assert_nil(harness_get(e, "comment"));
+	assert_false(harness_get(cs_entry(&rep->result, "health"), "deemed")->via.boolean);
 	docket_reply_free(rep);
 	rep = show(t->c[EDUCATION], id);
-	assert_strs(get(&rep->result, "actions"), (const char *const[]){NULL});
+	harness_assert_strs(harness_get(&rep->result, "actions"), (const char *const[]){NULL});
 	docket_reply_free(rep);
 
 	/* A deemed unit cannot answer afterwards. */
@@ -884,20 +645,24 @@ static void countersign_deems_a_silent_unit_on_its_deadline(void **state)
 
 	/* Finance's own deadline: deemed too, and that completes it. */
 	seq = harness_last_seq(t->office);
-	assert_int_equal(clock_to(t, "2026-03-05T23:59"), 0);
+	assert_int_equal(harness_clock_to(t->office, "2026-03-05T23:59"), 0);
 	assert_int_equal(harness_last_seq(t->office), seq);
-	assert_int_equal(clock_to(t, "2026-03-06T00:00"), 1);
-	rep = expect_events(t, seq,
-			    KINDS("countersign.deemed", "countersign.complete", "instance.acted",
-				  "instance.entered"));
-	assert_strs(get(get(event_at(rep, 0), "data"), "units"), KINDS("finance"));
-	assert_str(get(get(event_at(rep, 2), "data"), "action"), "consulted");
+	assert_int_equal(harness_clock_to(t->office, "2026-03-06T00:00"), 1);
+	rep = harness_expect_events(t->office, seq,
+				    KINDS("countersign.deemed", "countersign.complete",
+					  "instance.acted", "instance.entered"));
+	harness_assert_strs(harness_get(harness_get(harness_event_at(rep, 0), "data"), "units"),
+			    KINDS("finance"));
+	harness_assert_str(harness_get(harness_get(harness_event_at(rep, 2), "data"), "action"),
+			   "consulted");
 	for (uint32_t k = 0; k < 4; k++)
-		assert_int_equal(int_of(get(get(event_at(rep, k), "data"), "at")), deadline2);
+		assert_int_equal(harness_int_of(harness_get(
+				     harness_get(harness_event_at(rep, k), "data"), "at")),
+				 deadline2);
 	docket_reply_free(rep);
 	rep = show(t->office, id);
-	assert_str(get(&rep->result, "state"), "decided");
-	assert_int_equal(int_of(get(&rep->result, "entered")), deadline2);
+	harness_assert_str(harness_get(&rep->result, "state"), "decided");
+	assert_int_equal(harness_int_of(harness_get(&rep->result, "entered")), deadline2);
 	docket_reply_free(rep);
 }
 
@@ -906,7 +671,7 @@ static void countersign_deems_a_silent_unit_on_its_deadline(void **state)
 static void quorum_countersign_escalates_silent_units_and_completes_on_quorum(void **state)
 {
 	struct t *t = *state;
-	const int64_t deadline = local_ms(2026, 3, 3, 10, 0);
+	const int64_t deadline = harness_local_ms(2026, 3, 3, 10, 0);
 	const msgpack_object *e;
 	docket_reply *rep;
 	uint64_t seq;
@@ -916,55 +681,63 @@ static void quorum_countersign_escalates_silent_units_and_completes_on_quorum(vo
 	refused(t, NULL, t->office, DOCKET_EBADARG, "at least 2", "instance.start",
 		"{s:s s:s s:{s:[s]}}", "workflow", "test-vote", "action", "call", "fields",
 		"voters", "health");
-	rep = ok(t->office, "instance.start", "{s:s s:s s:{s:[s s s]}}", "workflow", "test-vote",
-		 "action", "call", "fields", "voters", "health", "education", "transport");
-	assert_str(get(&rep->result, "id"), "TV-2026-0001");
-	assert_str(get(&rep->result, "state"), "vote");
+	rep = harness_ok(t->office, "instance.start", "{s:s s:s s:{s:[s s s]}}", "workflow",
+			 "test-vote", "action", "call", "fields", "voters", "health", "education",
+			 "transport");
+	harness_assert_str(harness_get(&rep->result, "id"), "TV-2026-0001");
+	harness_assert_str(harness_get(&rep->result, "state"), "vote");
 	/* 24 hours, exactly. */
-	assert_int_equal(int_of(get(cs_entry(&rep->result, "transport"), "deadline")), deadline);
-	take_id(rep, id);
-	docket_reply_free(ok(t->c[HEALTH], "instance.act", "{s:s s:s s:{s:s}}", "id", id, "action",
-			     "cast", "fields", "answer", "for"));
+	assert_int_equal(
+	    harness_int_of(harness_get(cs_entry(&rep->result, "transport"), "deadline")), deadline);
+	harness_take_id(rep, id);
+	docket_reply_free(harness_ok(t->c[HEALTH], "instance.act", "{s:s s:s s:{s:s}}", "id", id,
+				     "action", "cast", "fields", "answer", "for"));
 
 	seq = harness_last_seq(t->office);
-	assert_int_equal(clock_to(t, "2026-03-03T09:59"), 0);
+	assert_int_equal(harness_clock_to(t->office, "2026-03-03T09:59"), 0);
 	assert_int_equal(harness_last_seq(t->office), seq);
-	assert_int_equal(clock_to(t, "2026-03-03T10:00"), 1);
-	rep = expect_events(t, seq, KINDS("countersign.overdue", "countersign.overdue"));
-	assert_strs(get(get(event_at(rep, 0), "data"), "units"), KINDS("education"));
-	assert_strs(get(get(event_at(rep, 1), "data"), "units"), KINDS("transport"));
-	assert_int_equal(int_of(get(get(event_at(rep, 0), "data"), "at")), deadline);
+	assert_int_equal(harness_clock_to(t->office, "2026-03-03T10:00"), 1);
+	rep = harness_expect_events(t->office, seq,
+				    KINDS("countersign.overdue", "countersign.overdue"));
+	harness_assert_strs(harness_get(harness_get(harness_event_at(rep, 0), "data"), "units"),
+			    KINDS("education"));
+	harness_assert_strs(harness_get(harness_get(harness_event_at(rep, 1), "data"), "units"),
+			    KINDS("transport"));
+	assert_int_equal(
+	    harness_int_of(harness_get(harness_get(harness_event_at(rep, 0), "data"), "at")),
+	    deadline);
 	docket_reply_free(rep);
 
 	rep = show(t->office, id);
-	assert_str(get(&rep->result, "state"), "vote");
+	harness_assert_str(harness_get(&rep->result, "state"), "vote");
 	e = cs_entry(&rep->result, "education");
-	assert_true(get(e, "escalated")->via.boolean);
-	assert_nil(get(e, "answer"));
-	assert_false(get(e, "deemed")->via.boolean);
-	assert_true(get(cs_entry(&rep->result, "transport"), "escalated")->via.boolean);
-	assert_false(get(cs_entry(&rep->result, "health"), "escalated")->via.boolean);
+	assert_true(harness_get(e, "escalated")->via.boolean);
+	harness_assert_nil(harness_get(e, "answer"));
+	assert_false(harness_get(e, "deemed")->via.boolean);
+	assert_true(harness_get(cs_entry(&rep->result, "transport"), "escalated")->via.boolean);
+	assert_false(harness_get(cs_entry(&rep->result, "health"), "escalated")->via.boolean);
 	docket_reply_free(rep);
 	/* Escalated, not deemed: it may still answer, and is escalated only once. */
 	rep = show(t->c[EDUCATION], id);
-	assert_strs(get(&rep->result, "actions"), KINDS("cast"));
+	harness_assert_strs(harness_get(&rep->result, "actions"), KINDS("cast"));
 	docket_reply_free(rep);
 	seq = harness_last_seq(t->office);
-	assert_int_equal(clock_to(t, "2026-03-13T10:00"), 0);
+	assert_int_equal(harness_clock_to(t->office, "2026-03-13T10:00"), 0);
 	assert_int_equal(harness_last_seq(t->office), seq);
 
 	/* The second answer makes the quorum. */
-	docket_reply_free(ok(t->c[EDUCATION], "instance.act", "{s:s s:s s:{s:s}}", "id", id,
-			     "action", "cast", "fields", "answer", "against"));
-	rep = expect_events(
-	    t, seq,
+	docket_reply_free(harness_ok(t->c[EDUCATION], "instance.act", "{s:s s:s s:{s:s}}", "id", id,
+				     "action", "cast", "fields", "answer", "against"));
+	rep = harness_expect_events(
+	    t->office, seq,
 	    KINDS("instance.acted", "countersign.complete", "instance.acted", "instance.entered"));
-	assert_str(get(get(event_at(rep, 2), "data"), "action"), "counted");
+	harness_assert_str(harness_get(harness_get(harness_event_at(rep, 2), "data"), "action"),
+			   "counted");
 	docket_reply_free(rep);
 	rep = show(t->office, id);
-	assert_str(get(&rep->result, "state"), "done");
-	assert_true(get(&rep->result, "terminal")->via.boolean);
-	assert_str(get(&rep->result, "status"), "done");
+	harness_assert_str(harness_get(&rep->result, "state"), "done");
+	assert_true(harness_get(&rep->result, "terminal")->via.boolean);
+	harness_assert_str(harness_get(&rep->result, "status"), "done");
 	docket_reply_free(rep);
 	refused(t, id, t->c[TRANSPORT], DOCKET_EBADARG, "cannot be fired in state done",
 		"instance.act", "{s:s s:s s:{s:s}}", "id", id, "action", "cast", "fields", "answer",
@@ -977,16 +750,16 @@ static void assert_status(struct t *t, const char *id, const char *state, const 
 {
 	docket_reply *rep = show(t->office, id);
 
-	assert_str(get(&rep->result, "state"), state);
-	assert_str(get(&rep->result, "status"), status);
+	harness_assert_str(harness_get(&rep->result, "state"), state);
+	harness_assert_str(harness_get(&rep->result, "status"), status);
 	docket_reply_free(rep);
 }
 
 static docket_reply *history(docket_client *c, const char *id)
 {
-	docket_reply *rep = ok(c, "instance.history", "{s:s}", "id", id);
+	docket_reply *rep = harness_ok(c, "instance.history", "{s:s}", "id", id);
 
-	assert_nil(get(&rep->result, "next"));
+	harness_assert_nil(harness_get(&rep->result, "next"));
 	return rep;
 }
 
@@ -1017,62 +790,68 @@ static void escalation_ladder_fires_each_step_once_in_order_never_early(void **s
 
 	submit(t->c[FINANCE], "housing", id);
 	rep = show(t->office, id);
-	assert_int_equal(int_of(get(&rep->result, "deadline")), local_ms(2026, 3, 6, 0, 0));
-	assert_int_equal(int_of(get(&rep->result, "due_soon")), local_ms(2026, 3, 5, 0, 0));
-	assert_str(get(&rep->result, "state_deadline"), "3 workdays");
+	assert_int_equal(harness_int_of(harness_get(&rep->result, "deadline")),
+			 harness_local_ms(2026, 3, 6, 0, 0));
+	assert_int_equal(harness_int_of(harness_get(&rep->result, "due_soon")),
+			 harness_local_ms(2026, 3, 5, 0, 0));
+	harness_assert_str(harness_get(&rep->result, "state_deadline"), "3 workdays");
 	docket_reply_free(rep);
 
 	for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
 		uint64_t seq = harness_last_seq(t->office);
 
-		if (clock_to(t, steps[s].before) != 0)
+		if (harness_clock_to(t->office, steps[s].before) != 0)
 			fail_msg("something fired at %s, before step %zu", steps[s].before, s);
 		assert_int_equal(harness_last_seq(t->office), seq);
 		assert_status(t, id, state_now, status_now);
 
-		assert_int_equal(clock_to(t, steps[s].at), 1);
-		rep = expect_events(t, seq, steps[s].kinds);
+		assert_int_equal(harness_clock_to(t->office, steps[s].at), 1);
+		rep = harness_expect_events(t->office, seq, steps[s].kinds);
 		for (uint32_t k = 0; steps[s].kinds[k]; k++) {
-			data = get(event_at(rep, k), "data");
-			assert_str(get(data, "instance"), id);
-			assert_int_equal(int_of(get(data, "at")),
-					 local_ms(2026, 3, steps[s].d, 0, 0));
+			data = harness_get(harness_event_at(rep, k), "data");
+			harness_assert_str(harness_get(data, "instance"), id);
+			assert_int_equal(harness_int_of(harness_get(data, "at")),
+					 harness_local_ms(2026, 3, steps[s].d, 0, 0));
 		}
-		ev = event_at(rep, steps[s].kinds[1] ? 1 : 0);
-		data = get(ev, "data");
+		ev = harness_event_at(rep, steps[s].kinds[1] ? 1 : 0);
+		data = harness_get(ev, "data");
 		switch (s) {
 		case 0: /* remind the starter */
-			assert_int_equal(int_of(get(data, "step")), 0);
-			assert_strs(get(data, "roles"), (const char *const[]){NULL});
-			assert_true(has_str(get(ev, "units"), "finance"));
-			assert_false(has_str(get(ev, "units"), "leader"));
+			assert_int_equal(harness_int_of(harness_get(data, "step")), 0);
+			harness_assert_strs(harness_get(data, "roles"),
+					    (const char *const[]){NULL});
+			assert_true(has_str(harness_get(ev, "units"), "finance"));
+			assert_false(has_str(harness_get(ev, "units"), "leader"));
 			break;
 		case 1: /* urge the starter and the lead, seriously */
-			assert_int_equal(int_of(get(get(event_at(rep, 0), "data"), "deadline")),
-					 local_ms(2026, 3, 6, 0, 0));
-			assert_str(get(data, "level"), "serious");
-			assert_int_equal(int_of(get(data, "step")), 1);
-			assert_true(has_str(get(ev, "units"), "finance"));
-			assert_true(has_str(get(ev, "units"), "housing"));
-			assert_false(has_str(get(ev, "units"), "leader"));
+			assert_int_equal(
+			    harness_int_of(harness_get(
+				harness_get(harness_event_at(rep, 0), "data"), "deadline")),
+			    harness_local_ms(2026, 3, 6, 0, 0));
+			harness_assert_str(harness_get(data, "level"), "serious");
+			assert_int_equal(harness_int_of(harness_get(data, "step")), 1);
+			assert_true(has_str(harness_get(ev, "units"), "finance"));
+			assert_true(has_str(harness_get(ev, "units"), "housing"));
+			assert_false(has_str(harness_get(ev, "units"), "leader"));
 			break;
 		case 2:
-			assert_int_equal(int_of(get(data, "step")), 2);
+			assert_int_equal(harness_int_of(harness_get(data, "step")), 2);
 			break;
 		case 3: /* escalate to the leaders */
-			assert_int_equal(int_of(get(data, "step")), 3);
-			assert_strs(get(data, "roles"), KINDS("leader"));
-			assert_true(has_str(get(ev, "units"), "leader"));
+			assert_int_equal(harness_int_of(harness_get(data, "step")), 3);
+			harness_assert_strs(harness_get(data, "roles"), KINDS("leader"));
+			assert_true(has_str(harness_get(ev, "units"), "leader"));
 			break;
 		case 4: /* the automatic action, by the daemon */
-			ev = event_at(rep, 0);
-			data = get(ev, "data");
-			assert_str(get(ev, "actor"), "");
-			assert_str(get(data, "action"), "auto-return");
-			assert_str(get(data, "from"), "review");
-			assert_str(get(data, "to"), "draft");
-			assert_int_equal(int_of(get(data, "step")), 4);
-			assert_nil(get(get(event_at(rep, 1), "data"), "deadline"));
+			ev = harness_event_at(rep, 0);
+			data = harness_get(ev, "data");
+			harness_assert_str(harness_get(ev, "actor"), "");
+			harness_assert_str(harness_get(data, "action"), "auto-return");
+			harness_assert_str(harness_get(data, "from"), "review");
+			harness_assert_str(harness_get(data, "to"), "draft");
+			assert_int_equal(harness_int_of(harness_get(data, "step")), 4);
+			harness_assert_nil(
+			    harness_get(harness_get(harness_event_at(rep, 1), "data"), "deadline"));
 			break;
 		}
 		docket_reply_free(rep);
@@ -1085,7 +864,7 @@ static void escalation_ladder_fires_each_step_once_in_order_never_early(void **s
 	{
 		uint64_t seq = harness_last_seq(t->office);
 
-		assert_int_equal(clock_to(t, "2026-06-30T10:00"), 0);
+		assert_int_equal(harness_clock_to(t->office, "2026-06-30T10:00"), 0);
 		assert_int_equal(harness_last_seq(t->office), seq);
 	}
 	/* The clock moves only forward, and only for the office. */
@@ -1094,11 +873,11 @@ static void escalation_ladder_fires_each_step_once_in_order_never_early(void **s
 	refused(t, id, t->c[FINANCE], DOCKET_EFORBIDDEN, NULL, "clock.set", "{s:s}", "advance",
 		"1 day");
 	rep = history(t->office, id);
-	assert_kinds(get(&rep->result, "events"),
-		     KINDS("instance.started", "instance.entered", "instance.acted",
-			   "instance.entered", "instance.due_soon", "instance.reminded",
-			   "instance.overdue", "instance.urged", "instance.notice",
-			   "instance.escalated", "instance.acted", "instance.entered"));
+	harness_assert_kinds(harness_get(&rep->result, "events"),
+			     KINDS("instance.started", "instance.entered", "instance.acted",
+				   "instance.entered", "instance.due_soon", "instance.reminded",
+				   "instance.overdue", "instance.urged", "instance.notice",
+				   "instance.escalated", "instance.acted", "instance.entered"));
 	docket_reply_free(rep);
 }
 
@@ -1116,13 +895,15 @@ static void deadline_passed_while_stopped_fires_once_at_start(void **state)
 
 	/* Stopped over due soon and the deadline; started before deadline + 1 workday. */
 	restart(t, "test_clock: \"2026-03-06T09:00\"\n");
-	rep = expect_events(
-	    t, seq,
+	rep = harness_expect_events(
+	    t->office, seq,
 	    KINDS("instance.due_soon", "instance.reminded", "instance.overdue", "instance.urged"));
-	assert_int_equal(int_of(get(get(event_at(rep, 0), "data"), "at")),
-			 local_ms(2026, 3, 5, 0, 0));
-	assert_int_equal(int_of(get(get(event_at(rep, 3), "data"), "at")),
-			 local_ms(2026, 3, 6, 0, 0));
+	assert_int_equal(
+	    harness_int_of(harness_get(harness_get(harness_event_at(rep, 0), "data"), "at")),
+	    harness_local_ms(2026, 3, 5, 0, 0));
+	assert_int_equal(
+	    harness_int_of(harness_get(harness_get(harness_event_at(rep, 3), "data"), "at")),
+	    harness_local_ms(2026, 3, 6, 0, 0));
 	docket_reply_free(rep);
 	assert_status(t, id, "review", "red");
 
@@ -1132,20 +913,21 @@ static void deadline_passed_while_stopped_fires_once_at_start(void **state)
 	restart(t, NULL);
 	assert_int_equal(harness_last_seq(t->office), seq);
 	rep = history(t->office, id);
-	assert_int_equal(get(&rep->result, "events")->via.array.size,
-			 get(&before->result, "events")->via.array.size);
+	assert_int_equal(harness_get(&rep->result, "events")->via.array.size,
+			 harness_get(&before->result, "events")->via.array.size);
 	docket_reply_free(rep);
 	docket_reply_free(before);
 
 	/* The rest of the ladder is still to come. */
-	assert_int_equal(clock_to(t, "2026-03-07T00:00"), 1);
-	docket_reply_free(expect_events(t, seq, KINDS("instance.notice")));
+	assert_int_equal(harness_clock_to(t->office, "2026-03-07T00:00"), 1);
+	docket_reply_free(harness_expect_events(t->office, seq, KINDS("instance.notice")));
 
 	/* The clock clock.set moved does not go back with an older test_clock. */
 	restart(t, CLOCK_START);
 	assert_int_equal(harness_last_seq(t->office), seq + 1);
-	rep = ok(t->c[FINANCE], "instance.start", "{s:s}", "workflow", "test-flow");
-	assert_int_equal(int_of(get(&rep->result, "created")), local_ms(2026, 3, 7, 0, 0));
+	rep = harness_ok(t->c[FINANCE], "instance.start", "{s:s}", "workflow", "test-flow");
+	assert_int_equal(harness_int_of(harness_get(&rep->result, "created")),
+			 harness_local_ms(2026, 3, 7, 0, 0));
 	docket_reply_free(rep);
 }
 
@@ -1154,12 +936,13 @@ static void deadline_passed_while_stopped_fires_once_at_start(void **state)
 /* The stored version entry of test-versions, or NULL. */
 static const msgpack_object *listed_version(const msgpack_object *list, uint32_t version)
 {
-	const msgpack_object *wfs = get(list, "workflows");
+	const msgpack_object *wfs = harness_get(list, "workflows");
 
 	for (uint32_t k = 0; k < wfs->via.array.size; k++) {
 		const msgpack_object *w = &wfs->via.array.ptr[k];
 
-		if (str_is(get(w, "name"), "test-versions") && int_of(get(w, "version")) == version)
+		if (harness_str_is(harness_get(w, "name"), "test-versions") &&
+		    harness_int_of(harness_get(w, "version")) == version)
 			return w;
 	}
 	return NULL;
@@ -1167,10 +950,10 @@ static const msgpack_object *listed_version(const msgpack_object *list, uint32_t
 
 static void start_versions(struct t *t, docket_client *c, uint32_t version, char id[64])
 {
-	docket_reply *rep = ok(c, "instance.start", "{s:s}", "workflow", "test-versions");
+	docket_reply *rep = harness_ok(c, "instance.start", "{s:s}", "workflow", "test-versions");
 
-	assert_int_equal(int_of(get(&rep->result, "version")), version);
-	take_id(rep, id);
+	assert_int_equal(harness_int_of(harness_get(&rep->result, "version")), version);
+	harness_take_id(rep, id);
 	(void)t;
 }
 
@@ -1189,20 +972,23 @@ static void instance_keeps_its_definition_version_after_a_reload(void **state)
 	harness_install_workflow(&t->h, VERSIONS_V2);
 	seq = harness_last_seq(t->office);
 	reload(t, "reloaded");
-	rep = expect_events(t, seq, KINDS("workflow.loaded"));
-	assert_str(get(get(event_at(rep, 0), "data"), "workflow"), "test-versions");
-	assert_int_equal(int_of(get(get(event_at(rep, 0), "data"), "version")), 2);
+	rep = harness_expect_events(t->office, seq, KINDS("workflow.loaded"));
+	harness_assert_str(harness_get(harness_get(harness_event_at(rep, 0), "data"), "workflow"),
+			   "test-versions");
+	assert_int_equal(
+	    harness_int_of(harness_get(harness_get(harness_event_at(rep, 0), "data"), "version")),
+	    2);
 	docket_reply_free(rep);
 
-	rep = ok(t->office, "workflow.list", NULL);
-	assert_true(get(get(&rep->result, "reload"), "ok")->via.boolean);
+	rep = harness_ok(t->office, "workflow.list", NULL);
+	assert_true(harness_get(harness_get(&rep->result, "reload"), "ok")->via.boolean);
 	w = listed_version(&rep->result, 1);
 	assert_non_null(w);
-	assert_false(get(w, "current")->via.boolean);
+	assert_false(harness_get(w, "current")->via.boolean);
 	w = listed_version(&rep->result, 2);
 	assert_non_null(w);
-	assert_true(get(w, "current")->via.boolean);
-	assert_str(get(w, "title"), "Versioned task, second edition");
+	assert_true(harness_get(w, "current")->via.boolean);
+	harness_assert_str(harness_get(w, "title"), "Versioned task, second edition");
 	docket_reply_free(rep);
 
 	/* New instances get version 2 and its rules: only the office may start one. */
@@ -1210,95 +996,100 @@ static void instance_keeps_its_definition_version_after_a_reload(void **state)
 		"test-versions");
 	start_versions(t, t->office, 2, new1);
 	rep = show(t->office, new1);
-	assert_str(get(&rep->result, "title"), "Versioned task, second edition");
+	harness_assert_str(harness_get(&rep->result, "title"), "Versioned task, second edition");
 	docket_reply_free(rep);
 	refused(t, new1, t->office, DOCKET_EBADARG, "'reason'", "instance.act", "{s:s s:s}", "id",
 		new1, "action", "finish");
 
 	/* The old one keeps version 1 and its rules: a member finishes it, no reason. */
 	rep = show(fin, old1);
-	assert_int_equal(int_of(get(&rep->result, "version")), 1);
-	assert_str(get(&rep->result, "title"), "Versioned task");
-	assert_strs(get(&rep->result, "actions"), KINDS("finish"));
+	assert_int_equal(harness_int_of(harness_get(&rep->result, "version")), 1);
+	harness_assert_str(harness_get(&rep->result, "title"), "Versioned task");
+	harness_assert_strs(harness_get(&rep->result, "actions"), KINDS("finish"));
 	docket_reply_free(rep);
-	rep = ok(fin, "instance.act", "{s:s s:s}", "id", old1, "action", "finish");
-	assert_str(get(&rep->result, "state"), "done");
-	assert_int_equal(int_of(get(&rep->result, "version")), 1);
+	rep = harness_ok(fin, "instance.act", "{s:s s:s}", "id", old1, "action", "finish");
+	harness_assert_str(harness_get(&rep->result, "state"), "done");
+	assert_int_equal(harness_int_of(harness_get(&rep->result, "version")), 1);
 	docket_reply_free(rep);
-	rep = ok(t->office, "instance.act", "{s:s s:s s:{s:s}}", "id", new1, "action", "finish",
-		 "fields", "reason", "Done and dusted");
-	assert_str(get(&rep->result, "state"), "done");
+	rep = harness_ok(t->office, "instance.act", "{s:s s:s s:{s:s}}", "id", new1, "action",
+			 "finish", "fields", "reason", "Done and dusted");
+	harness_assert_str(harness_get(&rep->result, "state"), "done");
 	docket_reply_free(rep);
 
 	/* After a restart version 1 is read back from the store. */
 	restart(t, NULL);
 	fin = t->c[FINANCE]; /* the clients were connected again */
-	rep = ok(fin, "instance.act", "{s:s s:s}", "id", old2, "action", "finish");
-	assert_str(get(&rep->result, "state"), "done");
-	assert_int_equal(int_of(get(&rep->result, "version")), 1);
+	rep = harness_ok(fin, "instance.act", "{s:s s:s}", "id", old2, "action", "finish");
+	harness_assert_str(harness_get(&rep->result, "state"), "done");
+	assert_int_equal(harness_int_of(harness_get(&rep->result, "version")), 1);
 	docket_reply_free(rep);
+}
+
+/*
+ * Install path over test-versions.yaml and reload: the reload fails and
+ * writes nothing, and workflow.list says why (its message holds want).
+ * Returns the workflow.list reply.
+ */
+static docket_reply *failed_reload(struct t *t, const char *path, const char *want)
+{
+	uint64_t seq = harness_last_seq(t->office);
+	const msgpack_object *reload_info;
+	docket_reply *rep;
+
+	harness_install_workflow(&t->h, path);
+	reload(t, "the last reload failed");
+	assert_int_equal(harness_last_seq(t->office), seq);
+	rep = harness_ok(t->office, "workflow.list", NULL);
+	reload_info = harness_get(&rep->result, "reload");
+	assert_false(harness_get(reload_info, "ok")->via.boolean);
+	if (!str_has(harness_get(reload_info, "message"), want))
+		fail_msg("reload message '%.*s' does not say '%s'",
+			 (int)harness_get(reload_info, "message")->via.str.size,
+			 harness_get(reload_info, "message")->via.str.ptr, want);
+	return rep;
 }
 
 static void reload_with_a_broken_file_keeps_the_definitions_and_says_why(void **state)
 {
 	struct t *t = *state;
-	const msgpack_object *reload_info, *w;
+	const msgpack_object *w;
 	char want[800], id[64];
 	docket_reply *rep;
 	uint64_t seq;
 
-	seq = harness_last_seq(t->office);
-	harness_install_workflow(&t->h, VERSIONS_BROKEN);
-	reload(t, "the last reload failed");
-	assert_int_equal(harness_last_seq(t->office), seq);
-	rep = ok(t->office, "workflow.list", NULL);
-	reload_info = get(&rep->result, "reload");
-	assert_false(get(reload_info, "ok")->via.boolean);
 	snprintf(want, sizeof(want), "%s/test-versions.yaml:16:9: unknown state 'finished'",
 		 t->h.workflows_dir);
-	if (!str_has(get(reload_info, "message"), want))
-		fail_msg("reload message '%.*s' does not say '%s'",
-			 (int)get(reload_info, "message")->via.str.size,
-			 get(reload_info, "message")->via.str.ptr, want);
+	rep = failed_reload(t, VERSIONS_BROKEN, want);
 	w = listed_version(&rep->result, 1);
 	assert_non_null(w);
-	assert_true(get(w, "current")->via.boolean);
+	assert_true(harness_get(w, "current")->via.boolean);
 	assert_null(listed_version(&rep->result, 3));
 	docket_reply_free(rep);
 	/* The old definition still serves, with its rules (a member may start). */
 	start_versions(t, t->c[FINANCE], 1, id);
 	rep = show(t->office, id);
-	assert_str(get(&rep->result, "title"), "Versioned task");
+	harness_assert_str(harness_get(&rep->result, "title"), "Versioned task");
 	docket_reply_free(rep);
 
 	/* A changed file under the same version number is refused the same way. */
 	seq = harness_last_seq(t->office);
-	harness_install_workflow(&t->h, VERSIONS_CHANGED);
-	reload(t, "the last reload failed");
-	assert_int_equal(harness_last_seq(t->office), seq);
-	rep = ok(t->office, "workflow.list", NULL);
-	reload_info = get(&rep->result, "reload");
-	assert_false(get(reload_info, "ok")->via.boolean);
 	snprintf(want, sizeof(want),
 		 "%s/test-versions.yaml: version 1 of workflow 'test-versions' is already "
 		 "stored with other content",
 		 t->h.workflows_dir);
-	if (!str_has(get(reload_info, "message"), want))
-		fail_msg("reload message '%.*s' does not say '%s'",
-			 (int)get(reload_info, "message")->via.str.size,
-			 get(reload_info, "message")->via.str.ptr, want);
-	assert_str(get(listed_version(&rep->result, 1), "title"), "Versioned task");
+	rep = failed_reload(t, VERSIONS_CHANGED, want);
+	harness_assert_str(harness_get(listed_version(&rep->result, 1), "title"), "Versioned task");
 	docket_reply_free(rep);
 	start_versions(t, t->c[FINANCE], 1, id);
 	docket_reply_free(
-	    ok(t->c[FINANCE], "instance.act", "{s:s s:s}", "id", id, "action", "finish"));
+	    harness_ok(t->c[FINANCE], "instance.act", "{s:s s:s}", "id", id, "action", "finish"));
 
 	/* Put back, the file reloads. */
 	harness_install_workflow(&t->h, VERSIONS);
 	reload(t, "reloaded");
 	assert_int_equal(harness_last_seq(t->office), seq + 4);
-	rep = ok(t->office, "workflow.list", NULL);
-	assert_true(get(get(&rep->result, "reload"), "ok")->via.boolean);
+	rep = harness_ok(t->office, "workflow.list", NULL);
+	assert_true(harness_get(harness_get(&rep->result, "reload"), "ok")->via.boolean);
 	docket_reply_free(rep);
 }
 
@@ -1339,7 +1130,7 @@ static docket_reply *list_raw(docket_client *c, const char *state_filter, uint64
 /* The ids of an instance.list reply are exactly want. */
 static void assert_listed(docket_reply *rep, const char *const *want)
 {
-	const msgpack_object *items = get(&rep->result, "instances");
+	const msgpack_object *items = harness_get(&rep->result, "instances");
 	char got[1024] = "";
 	size_t n = 0, used = 0;
 	bool same;
@@ -1348,16 +1139,16 @@ static void assert_listed(docket_reply *rep, const char *const *want)
 		n++;
 	same = items->via.array.size == n;
 	for (uint32_t k = 0; k < items->via.array.size; k++) {
-		const msgpack_object *id = get(&items->via.array.ptr[k], "id");
+		const msgpack_object *id = harness_get(&items->via.array.ptr[k], "id");
 
 		used += (size_t)snprintf(got + used, sizeof(got) - used, "%s%.*s", k ? " " : "",
 					 (int)id->via.str.size, id->via.str.ptr);
-		if (k < n && !str_is(id, want[k]))
+		if (k < n && !harness_str_is(id, want[k]))
 			same = false;
 	}
 	if (!same)
 		fail_msg("listed [%s], expected %zu others", got, n);
-	assert_nil(get(&rep->result, "next"));
+	harness_assert_nil(harness_get(&rep->result, "next"));
 	docket_reply_free(rep);
 }
 
@@ -1372,12 +1163,12 @@ static void assert_paged(docket_client *c, const char *state_filter, uint64_t li
 		nwant++;
 	for (;;) {
 		docket_reply *rep = list_raw(c, state_filter, limit, after[0] ? after : NULL);
-		const msgpack_object *items = get(&rep->result, "instances");
-		const msgpack_object *next = get(&rep->result, "next");
+		const msgpack_object *items = harness_get(&rep->result, "instances");
+		const msgpack_object *next = harness_get(&rep->result, "next");
 
 		assert_true(items->via.array.size <= limit);
 		for (uint32_t k = 0; k < items->via.array.size; k++) {
-			const msgpack_object *id = get(&items->via.array.ptr[k], "id");
+			const msgpack_object *id = harness_get(&items->via.array.ptr[k], "id");
 
 			assert_true(n < MAX_IDS);
 			snprintf(ids[n++], sizeof(ids[0]), "%.*s", (int)id->via.str.size,
@@ -1405,54 +1196,60 @@ static void list_filters_and_pages(void **state)
 	docket_client *o = t->office, *fin = t->c[FINANCE];
 	char a[64], b[64], c[64], d[64], e[64], g[64], h[64];
 
-	submit(fin, "housing", a);                                               /* TF-2026-0001 */
-	submit(t->c[HEALTH], "housing", b);                                      /* TF-2026-0002 */
-	take_id(ok(fin, "instance.start", "{s:s}", "workflow", "test-flow"), c); /* 0003 */
-	submit(o, "transport", d);                                               /* TF-2026-0004 */
+	submit(fin, "housing", a);          /* TF-2026-0001 */
+	submit(t->c[HEALTH], "housing", b); /* TF-2026-0002 */
+	harness_take_id(harness_ok(fin, "instance.start", "{s:s}", "workflow", "test-flow"),
+			c);        /* 0003 */
+	submit(o, "transport", d); /* TF-2026-0004 */
 	consult(t, d, "finance", "education");
-	take_id(ok(o, "instance.start", "{s:s s:s s:{s:[s s]}}", "workflow", "test-vote", "action",
-		   "call", "fields", "voters", "health", "education"),
-		e); /* TV-2026-0001 */
-	take_id(ok(t->c[EDUCATION], "instance.start", "{s:s}", "workflow", "test-flow"),
-		g); /* TF-2026-0005 */
-	assert_int_equal(clock_to(t, "2026-03-03T09:00"), 0);
+	harness_take_id(harness_ok(o, "instance.start", "{s:s s:s s:{s:[s s]}}", "workflow",
+				   "test-vote", "action", "call", "fields", "voters", "health",
+				   "education"),
+			e); /* TV-2026-0001 */
+	harness_take_id(
+	    harness_ok(t->c[EDUCATION], "instance.start", "{s:s}", "workflow", "test-flow"),
+	    g); /* TF-2026-0005 */
+	assert_int_equal(harness_clock_to(t->office, "2026-03-03T09:00"), 0);
 	submit(o, "housing", h); /* TF-2026-0006, a day later */
 	assert_string_equal(a, "TF-2026-0001");
 	assert_string_equal(h, "TF-2026-0006");
 	assert_string_equal(e, "TV-2026-0001");
 
 	/* A and B are overdue, H due soon, D decided by deeming, E's voters escalated. */
-	assert_int_equal(clock_to(t, "2026-03-06T12:00"), 7);
+	assert_int_equal(harness_clock_to(t->office, "2026-03-06T12:00"), 7);
 	assert_status(t, d, "decided", "green");
 
-	assert_listed(ok(o, "instance.list", "{}"), KINDS(a, b, c, d, g, h, e));
-	assert_listed(ok(o, "instance.list", "{s:s}", "workflow", "test-flow"),
+	assert_listed(harness_ok(o, "instance.list", "{}"), KINDS(a, b, c, d, g, h, e));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "workflow", "test-flow"),
 		      KINDS(a, b, c, d, g, h));
-	assert_listed(ok(o, "instance.list", "{s:s}", "workflow", "test-vote"), KINDS(e));
-	assert_listed(ok(o, "instance.list", "{s:s}", "workflow", "test-versions"), KINDS(NULL));
-	assert_listed(ok(o, "instance.list", "{s:s}", "state", "review"), KINDS(a, b, h));
-	assert_listed(ok(o, "instance.list", "{s:s}", "state", "draft"), KINDS(c, g));
-	assert_listed(ok(o, "instance.list", "{s:s}", "state", "decided"), KINDS(d));
-	assert_listed(ok(o, "instance.list", "{s:s}", "status", "red"), KINDS(a, b));
-	assert_listed(ok(o, "instance.list", "{s:s}", "status", "yellow"), KINDS(h));
-	assert_listed(ok(o, "instance.list", "{s:s}", "status", "green"), KINDS(c, d, g, e));
-	assert_listed(ok(o, "instance.list", "{s:s}", "status", "done"), KINDS(NULL));
-	assert_listed(ok(o, "instance.list", "{s:s}", "unit", "finance"), KINDS(a, c, d));
-	assert_listed(ok(o, "instance.list", "{s:s}", "unit", "housing"), KINDS(a, b, h));
-	assert_listed(ok(o, "instance.list", "{s:s}", "unit", "education"), KINDS(d, g, e));
-	assert_listed(ok(o, "instance.list", "{s:s}", "unit", "transport"), KINDS(d));
-	assert_listed(ok(o, "instance.list", "{s:s s:s s:s}", "workflow", "test-flow", "state",
-			 "review", "status", "red"),
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "workflow", "test-vote"), KINDS(e));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "workflow", "test-versions"),
+		      KINDS(NULL));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "state", "review"), KINDS(a, b, h));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "state", "draft"), KINDS(c, g));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "state", "decided"), KINDS(d));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "status", "red"), KINDS(a, b));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "status", "yellow"), KINDS(h));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "status", "green"),
+		      KINDS(c, d, g, e));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "status", "done"), KINDS(NULL));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "unit", "finance"), KINDS(a, c, d));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "unit", "housing"), KINDS(a, b, h));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "unit", "education"), KINDS(d, g, e));
+	assert_listed(harness_ok(o, "instance.list", "{s:s}", "unit", "transport"), KINDS(d));
+	assert_listed(harness_ok(o, "instance.list", "{s:s s:s s:s}", "workflow", "test-flow",
+				 "state", "review", "status", "red"),
 		      KINDS(a, b));
-	assert_listed(ok(o, "instance.list", "{s:s s:s}", "unit", "housing", "status", "yellow"),
-		      KINDS(h));
-	assert_listed(ok(t->c[LEADER], "instance.list", "{s:s}", "state", "review"),
+	assert_listed(
+	    harness_ok(o, "instance.list", "{s:s s:s}", "unit", "housing", "status", "yellow"),
+	    KINDS(h));
+	assert_listed(harness_ok(t->c[LEADER], "instance.list", "{s:s}", "state", "review"),
 		      KINDS(a, b, h));
 
 	/* A member lists what it has a part in, and only that. */
-	assert_listed(ok(fin, "instance.list", "{}"), KINDS(a, c, d));
-	assert_listed(ok(fin, "instance.list", "{s:s}", "unit", "finance"), KINDS(a, c, d));
-	assert_listed(ok(fin, "instance.list", "{s:s}", "state", "review"), KINDS(a));
+	assert_listed(harness_ok(fin, "instance.list", "{}"), KINDS(a, c, d));
+	assert_listed(harness_ok(fin, "instance.list", "{s:s}", "unit", "finance"), KINDS(a, c, d));
+	assert_listed(harness_ok(fin, "instance.list", "{s:s}", "state", "review"), KINDS(a));
 	refused(t, NULL, fin, DOCKET_EFORBIDDEN, "finance", "instance.list", "{s:s}", "unit",
 		"health");
 	refused(t, NULL, o, DOCKET_EBADARG, NULL, "instance.list", "{s:s}", "status", "purple");
@@ -1479,24 +1276,27 @@ static void history_pages_join_to_the_whole_history(void **state)
 	consult(t, id, "health", "education");
 	opinion(t->c[HEALTH], id, "agree");
 	opinion(t->c[EDUCATION], id, "agree");
-	docket_reply_free(ok(t->c[HOUSING], "instance.act", "{s:s s:s s:{s:s}}", "id", id, "action",
-			     "progress", "fields", "note", "Under way"));
+	docket_reply_free(harness_ok(t->c[HOUSING], "instance.act", "{s:s s:s s:{s:s}}", "id", id,
+				     "action", "progress", "fields", "note", "Under way"));
 	/* Another instance's events do not belong to this history. */
-	docket_reply_free(ok(t->c[FINANCE], "instance.start", "{s:s}", "workflow", "test-flow"));
-	docket_reply_free(ok(t->office, "instance.act", "{s:s s:s}", "id", id, "action", "close"));
+	docket_reply_free(
+	    harness_ok(t->c[FINANCE], "instance.start", "{s:s}", "workflow", "test-flow"));
+	docket_reply_free(
+	    harness_ok(t->office, "instance.act", "{s:s s:s}", "id", id, "action", "close"));
 
 	full = history(t->office, id);
-	all = get(&full->result, "events");
-	assert_kinds(all, KINDS("instance.started", "instance.entered", "instance.acted",
-				"instance.entered", "instance.acted", "instance.entered",
-				"countersign.asked", "instance.acted", "instance.acted",
-				"countersign.complete", "instance.acted", "instance.entered",
-				"instance.acted", "instance.acted", "instance.entered"));
+	all = harness_get(&full->result, "events");
+	harness_assert_kinds(
+	    all, KINDS("instance.started", "instance.entered", "instance.acted", "instance.entered",
+		       "instance.acted", "instance.entered", "countersign.asked", "instance.acted",
+		       "instance.acted", "countersign.complete", "instance.acted",
+		       "instance.entered", "instance.acted", "instance.acted", "instance.entered"));
 	for (uint32_t k = 0; k < all->via.array.size; k++) {
-		assert_str(get(get(&all->via.array.ptr[k], "subject"), "instance"), id);
+		harness_assert_str(
+		    harness_get(harness_get(&all->via.array.ptr[k], "subject"), "instance"), id);
 		if (k > 0)
-			assert_true(int_of(get(&all->via.array.ptr[k], "seq")) >
-				    int_of(get(&all->via.array.ptr[k - 1], "seq")));
+			assert_true(harness_int_of(harness_get(&all->via.array.ptr[k], "seq")) >
+				    harness_int_of(harness_get(&all->via.array.ptr[k - 1], "seq")));
 	}
 
 	for (;;) {
@@ -1519,13 +1319,14 @@ static void history_pages_join_to_the_whole_history(void **state)
 		assert_int_equal(
 		    docket_call(t->office, "instance.history", sb.data, sb.size, NULL, &rep), 0);
 		msgpack_sbuffer_destroy(&sb);
-		evs = get(&rep->result, "events");
-		next = get(&rep->result, "next");
+		evs = harness_get(&rep->result, "events");
+		next = harness_get(&rep->result, "next");
 		assert_true(evs->via.array.size <= 4);
 		for (uint32_t k = 0; k < evs->via.array.size; k++) {
 			assert_true(n < all->via.array.size);
-			assert_int_equal(int_of(get(&evs->via.array.ptr[k], "seq")),
-					 int_of(get(&all->via.array.ptr[n], "seq")));
+			assert_int_equal(
+			    harness_int_of(harness_get(&evs->via.array.ptr[k], "seq")),
+			    harness_int_of(harness_get(&all->via.array.ptr[n], "seq")));
 			n++;
 		}
 		pages++;
@@ -1534,9 +1335,10 @@ static void history_pages_join_to_the_whole_history(void **state)
 			docket_reply_free(rep);
 			break;
 		}
-		assert_int_equal(int_of(next),
-				 int_of(get(&evs->via.array.ptr[evs->via.array.size - 1], "seq")));
-		after = (uint64_t)int_of(next);
+		assert_int_equal(harness_int_of(next),
+				 harness_int_of(harness_get(
+				     &evs->via.array.ptr[evs->via.array.size - 1], "seq")));
+		after = (uint64_t)harness_int_of(next);
 		docket_reply_free(rep);
 	}
 	assert_int_equal(n, all->via.array.size);
@@ -1553,9 +1355,9 @@ static void history_pages_join_to_the_whole_history(void **state)
 
 static void start_expect_id(docket_client *c, const char *workflow, const char *want)
 {
-	docket_reply *rep = ok(c, "instance.start", "{s:s}", "workflow", workflow);
+	docket_reply *rep = harness_ok(c, "instance.start", "{s:s}", "workflow", workflow);
 
-	assert_str(get(&rep->result, "id"), want);
+	harness_assert_str(harness_get(&rep->result, "id"), want);
 	docket_reply_free(rep);
 }
 
@@ -1584,7 +1386,7 @@ static void ids_are_readable_and_never_reused_across_restarts(void **state)
 	start_expect_id(fin, "test-flow", "TF-2026-0004");
 
 	/* A new year starts a new count. */
-	assert_int_equal(clock_to(t, "2027-01-04T10:00"), 0);
+	assert_int_equal(harness_clock_to(t->office, "2027-01-04T10:00"), 0);
 	start_expect_id(fin, "test-flow", "TF-2027-0001");
 	start_expect_id(fin, "test-versions", "TW-2027-0001");
 	docket_reply_free(show(fin, "TF-2026-0001"));
@@ -1596,20 +1398,10 @@ static void ids_are_readable_and_never_reused_across_restarts(void **state)
 /* Copy a calendar file of the source tree into the daemon's own calendars/. */
 static void put_calendar(struct t *t, const char *src, const char *name)
 {
-	char from[700], to[700], buf[8192];
-	FILE *in, *out;
-	size_t n;
+	char to[700];
 
-	snprintf(from, sizeof(from), "%s", src);
 	snprintf(to, sizeof(to), "%s/calendars/%s", t->h.workflows_dir, name);
-	in = fopen(from, "re");
-	assert_non_null(in);
-	out = fopen(to, "we");
-	assert_non_null(out);
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	assert_int_equal(fclose(out), 0);
+	harness_copy_file(src, to);
 }
 
 static void new_calendar_year_recomputes_open_deadlines(void **state)
@@ -1631,11 +1423,11 @@ static void new_calendar_year_recomputes_open_deadlines(void **state)
 
 	/* Submitted on the last day of 2026: its 3 working days run
 	 * into 2027, which is not loaded, so it has no deadline yet. */
-	docket_reply_free(ok(t->office, "clock.set", "{s:s}", "to", "2026-12-31T10:00"));
+	docket_reply_free(harness_ok(t->office, "clock.set", "{s:s}", "to", "2026-12-31T10:00"));
 	submit(t->c[FINANCE], "finance", id);
 	rep = show(t->office, id);
-	assert_str(get(&rep->result, "state"), "review");
-	assert_nil(get(&rep->result, "deadline"));
+	harness_assert_str(harness_get(&rep->result, "state"), "review");
+	harness_assert_nil(harness_get(&rep->result, "deadline"));
 	docket_reply_free(rep);
 
 	/* 2027 is published: weekends only, for the test. */
@@ -1651,19 +1443,22 @@ static void new_calendar_year_recomputes_open_deadlines(void **state)
 	/* Thu 2026-12-31 + 3 working days of the test's 2027 (no holidays):
 	 * Fri 1, Mon 4 and Tue 5 January; the deadline is the end of Tuesday. */
 	rep = show(t->office, id);
-	assert_int_equal(int_of(get(&rep->result, "deadline")), local_ms(2027, 1, 6, 0, 0));
+	assert_int_equal(harness_int_of(harness_get(&rep->result, "deadline")),
+			 harness_local_ms(2027, 1, 6, 0, 0));
 	docket_reply_free(rep);
-	hist = ok(t->office, "instance.history", "{s:s}", "id", id);
-	evs = get(&hist->result, "events");
+	hist = harness_ok(t->office, "instance.history", "{s:s}", "id", id);
+	evs = harness_get(&hist->result, "events");
 	for (uint32_t k = 0; k < evs->via.array.size; k++) {
-		const msgpack_object *data = get(&evs->via.array.ptr[k], "data");
+		const msgpack_object *data = harness_get(&evs->via.array.ptr[k], "data");
 
-		if (!str_is(get(&evs->via.array.ptr[k], "kind"), "deadline.recomputed"))
+		if (!harness_str_is(harness_get(&evs->via.array.ptr[k], "kind"),
+				    "deadline.recomputed"))
 			continue;
 		assert_false(recomputed); /* one deadline changed: one event */
 		recomputed = true;
-		assert_nil(get(data, "old"));
-		assert_int_equal(int_of(get(data, "new")), local_ms(2027, 1, 6, 0, 0));
+		harness_assert_nil(harness_get(data, "old"));
+		assert_int_equal(harness_int_of(harness_get(data, "new")),
+				 harness_local_ms(2027, 1, 6, 0, 0));
 	}
 	assert_true(recomputed);
 	docket_reply_free(hist);
