@@ -51,18 +51,26 @@ static bool is_fatal(int r)
 	return r == -EFBIG || r == -ENOSPC || r == -ENOTRECOVERABLE;
 }
 
-/* FNV-1a over the packed arguments: tells a retry from a reused id. */
+static int digest_write(void *data, const char *buf, size_t len)
+{
+	uint64_t *h = data;
+
+	*h = digest_add(*h, buf, len);
+	return 0;
+}
+
+/*
+ * FNV-1a over the packed arguments: tells a retry from a reused id. The
+ * packer feeds the digest as it goes (FNV-1a of pieces is FNV-1a of the
+ * whole), so nothing is allocated.
+ */
 static uint64_t args_digest(const msgpack_object *args)
 {
-	msgpack_sbuffer sb;
 	msgpack_packer pk;
-	uint64_t h;
+	uint64_t h = DIGEST_INIT;
 
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_packer_init(&pk, &h, digest_write);
 	msgpack_pack_object(&pk, *args);
-	h = digest_add(DIGEST_INIT, sb.data, sb.size);
-	msgpack_sbuffer_destroy(&sb);
 	return h;
 }
 
@@ -128,19 +136,19 @@ static int idempotency_lookup(struct request *r, uint64_t digest, msgpack_sbuffe
 	return 1;
 }
 
-static int idempotency_store(struct request *r, uint64_t digest, const msgpack_sbuffer *reply)
+/* sb: a scratch buffer of the batch, cleared here. */
+static int idempotency_store(struct request *r, uint64_t digest, const msgpack_sbuffer *reply,
+			     msgpack_sbuffer *sb)
 {
-	msgpack_sbuffer sb;
 	msgpack_packer pk;
 	struct key k;
 	uint8_t when[8];
-	int q;
 
 	request_key(&k, r->unit, r->wr);
 	key_put_be64(when, (uint64_t)r->now_ms);
-	msgpack_sbuffer_init(&sb);
-	msgpack_sbuffer_write(&sb, (const char *)when, sizeof(when));
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_sbuffer_clear(sb);
+	msgpack_sbuffer_write(sb, (const char *)when, sizeof(when));
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
 	msgpack_pack_map(&pk, 3);
 	wire_pack_cstr(&pk, "op");
 	wire_pack_str(&pk, r->wr->op, r->wr->op_len);
@@ -148,16 +156,16 @@ static int idempotency_store(struct request *r, uint64_t digest, const msgpack_s
 	msgpack_pack_uint64(&pk, digest);
 	wire_pack_cstr(&pk, "reply");
 	msgpack_pack_bin_with_body(&pk, reply->data, reply->size);
-	q = store_put(r->txn, STORE_DB_REQUESTS, k.buf, k.len, sb.data, sb.size, 0);
-	msgpack_sbuffer_destroy(&sb);
-	return q;
+	return store_put(r->txn, STORE_DB_REQUESTS, k.buf, k.len, sb->data, sb->size, 0);
 }
 
 /*
  * Keys seen in the current batch attempt, so a batch of requests from a few
  * connections looks each key up once. Emptied at the start of every attempt
- * and after every successful unit.* write, so a key revoked earlier in the
- * same batch is refused by the very next request.
+ * and after every successful unit.* write but unit.add (which only adds a
+ * unit, and maybe a key not yet seen: no key or role already cached
+ * changes), so a key revoked earlier in the same batch is refused by the
+ * very next request.
  */
 #define AUTH_CACHE_SIZE 16
 
@@ -168,6 +176,7 @@ struct auth_cache {
 		enum docket_role role;
 	} e[AUTH_CACHE_SIZE];
 	size_t n;
+	msgpack_sbuffer scratch; /* idempotency records are packed here, one at a time */
 };
 
 static int authenticate(struct auth_cache *ac, struct store_txn *txn, const uint8_t key[32],
@@ -315,7 +324,7 @@ static int request_one(struct daemon *d, struct store_txn *batch, struct auth_ca
 	}
 
 	if (op->flags & DOCKET_OP_WRITE) {
-		q = idempotency_store(&r, digest, out);
+		q = idempotency_store(&r, digest, out, &ac->scratch);
 		if (q >= 0)
 			q = store_commit(r.txn);
 		else
@@ -325,7 +334,7 @@ static int request_one(struct daemon *d, struct store_txn *batch, struct auth_ca
 			wire_request_done(&wr);
 			return q;
 		}
-		if (strncmp(op->name, "unit.", 5) == 0)
+		if (strncmp(op->name, "unit.", 5) == 0 && strcmp(op->name, "unit.add") != 0)
 			ac->n = 0; /* units or keys changed: look keys up afresh */
 	} else {
 		store_abort(r.txn);
@@ -348,6 +357,7 @@ int request_batch(struct daemon *d, struct request_msg *msgs, size_t *n, size_t 
 		r = store_begin(d->store, true, &txn);
 		if (r < 0)
 			return r;
+		msgpack_sbuffer_init(&ac.scratch);
 		for (;;) {
 			for (; done < *n && r >= 0; done++) {
 				if (msgs[done].malformed) {
@@ -370,6 +380,7 @@ int request_batch(struct daemon *d, struct request_msg *msgs, size_t *n, size_t 
 			if (done == *n)
 				break;
 		}
+		msgpack_sbuffer_destroy(&ac.scratch);
 		if (r >= 0) {
 			r = store_commit(txn);
 		} else {
