@@ -28,13 +28,6 @@
  *  - A struct store is used from one thread (docketd's event loop). MDB_NOTLS
  *    ties read slots to transactions, not threads, so several read
  *    transactions may be open at once.
- *  - The data file is kept a little longer than the pages LMDB uses, filled
- *    with zeros written ahead (store_reserve()), so that a commit overwrites
- *    allocated blocks instead of growing the file: a commit that grows it
- *    makes fdatasync() also write the inode and the allocation metadata,
- *    one more synchronous disk write per commit while the store grows.
- *    LMDB never reads past its last used page, so the zeros are never seen;
- *    backups copy used pages only.
  */
 #include "store.h"
 
@@ -63,17 +56,6 @@
  */
 #define STORE_FULL_BYTES (UINT64_C(1) << 20)
 
-/*
- * Writing ahead (store_reserve()): when fewer than STORE_RESERVE_LOW bytes
- * past the last used page are allocated, zeros are written up to a sixteenth
- * of the used size ahead, between STORE_RESERVE_MIN and STORE_RESERVE_MAX.
- * A write-ahead that fails (a full disk) is undone and not tried again until
- * the store has grown by STORE_RESERVE_MIN.
- */
-#define STORE_RESERVE_LOW (UINT64_C(256) << 10)
-#define STORE_RESERVE_MIN (UINT64_C(1) << 20)
-#define STORE_RESERVE_MAX (UINT64_C(16) << 20)
-
 static const char *const store_db_names[] = {
 #define X(id, name) name,
 	STORE_DBS(X)
@@ -87,8 +69,6 @@ struct store {
 	uint64_t map_size;     /* in effect, from mdb_env_info() */
 	uint64_t map_size_max; /* page aligned, >= the initial map size */
 	uint32_t schema;
-	uint64_t file_end;     /* bytes of the data file allocated (0: not known yet) */
-	uint64_t reserve_skip; /* no write-ahead until the used size passes this */
 	unsigned n_txn;  /* open transactions, children included */
 	bool writer;     /* a top-level write transaction is open */
 	int fail_commit; /* store_test_fail_commit(); 0 outside tests */
@@ -471,63 +451,6 @@ void store_abort(struct store_txn *t)
 	free(t);
 }
 
-/*
- * Keep zeros written ahead of the last used page (see the invariants). Runs
- * after a top-level write commit, so no write transaction is open and LMDB
- * writes nothing meanwhile. Best effort: the commit has already succeeded,
- * and a failure here only means later commits grow the file themselves.
- * The zeros are handed to writeback at once (sync_file_range), so the next
- * commit's fdatasync() finds them on disk or on their way.
- */
-static void store_reserve(struct store *s)
-{
-	static const char zeros[64 << 10];
-	mdb_filehandle_t fd;
-	MDB_envinfo ei;
-	MDB_stat st;
-	struct stat fst;
-	uint64_t used, ahead, end, off;
-
-	if (mdb_env_info(s->env, &ei) != MDB_SUCCESS || mdb_env_stat(s->env, &st) != MDB_SUCCESS)
-		return;
-	used = ((uint64_t)ei.me_last_pgno + 1) * st.ms_psize;
-	if (used < s->reserve_skip || (s->file_end >= used && s->file_end - used >= STORE_RESERVE_LOW))
-		return;
-	if (mdb_env_get_fd(s->env, &fd) != MDB_SUCCESS || fstat(fd, &fst) < 0)
-		return;
-	s->file_end = (uint64_t)fst.st_size;
-	if (s->file_end >= used && s->file_end - used >= STORE_RESERVE_LOW)
-		return;
-	ahead = used / 16;
-	if (ahead < STORE_RESERVE_MIN)
-		ahead = STORE_RESERVE_MIN;
-	if (ahead > STORE_RESERVE_MAX)
-		ahead = STORE_RESERVE_MAX;
-	end = used + ahead;
-	if (end > s->map_size)
-		end = s->map_size; /* LMDB writes nothing past the map */
-	end -= end % sizeof(zeros);
-	if (end <= s->file_end)
-		return;
-	for (off = s->file_end; off < end;) {
-		size_t n = end - off < sizeof(zeros) ? (size_t)(end - off) : sizeof(zeros);
-		ssize_t w = pwrite(fd, zeros, n, (off_t)off);
-
-		if (w <= 0) {
-			/* Give the space back: nothing of LMDB's lies past file_end. */
-			if (ftruncate(fd, (off_t)s->file_end) == 0)
-				s->reserve_skip = used + STORE_RESERVE_MIN;
-			else
-				s->reserve_skip = UINT64_MAX;
-			return;
-		}
-		off += (uint64_t)w;
-	}
-	(void)sync_file_range(fd, (off_t)s->file_end, (off_t)(end - s->file_end),
-			      SYNC_FILE_RANGE_WRITE);
-	s->file_end = end;
-}
-
 int store_commit(struct store_txn *t)
 {
 	struct store_txn *parent;
@@ -558,11 +481,8 @@ int store_commit(struct store_txn *t)
 	store_txn_detach(t);
 	rc = mdb_txn_commit(t->txn); /* frees t->txn, also on failure */
 	free(t);
-	if (rc == MDB_SUCCESS) {
-		if (!parent)
-			store_reserve(s);
+	if (rc == MDB_SUCCESS)
 		return 0;
-	}
 	r = store_write_errno(s, rc);
 	/* A child whose commit failed half-way may have left its parent inconsistent. */
 	if (parent)
