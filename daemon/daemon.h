@@ -64,6 +64,7 @@ struct daemon {
 	sd_event_source *heartbeat_src;
 	struct store *store;
 	struct calendar *calendar; /* the group's working-day calendar */
+	struct assess_formula *assessment; /* the assessment formula and supervision settings */
 	struct registry registry;  /* workflow definitions */
 	sd_event_source *deadline_src; /* CLOCK_REALTIME timer armed for the earliest deadline */
 	bool deadlines_changed; /* the deadline index was written since the timer was armed */

@@ -350,6 +350,36 @@ static int due_soon_time(const struct calendar *cal, const struct wf_duration *d
 	return -EINVAL;
 }
 
+/* The day held by the date value name of i's values; -ENOENT when it has none. */
+static int value_day(const struct eng_instance *i, const char *name, int32_t *ret)
+{
+	msgpack_unpacked u;
+	size_t off = 0;
+	int r = -ENOENT;
+
+	if (!i->values_len)
+		return -ENOENT;
+	msgpack_unpacked_init(&u);
+	if (msgpack_unpack_next(&u, i->values, i->values_len, &off) == MSGPACK_UNPACK_SUCCESS &&
+	    u.data.type == MSGPACK_OBJECT_MAP) {
+		for (uint32_t k = 0; k < u.data.via.map.size; k++) {
+			const msgpack_object *v = &u.data.via.map.ptr[k].val;
+			char buf[11];
+
+			if (!wire_str_is(&u.data.via.map.ptr[k].key, name))
+				continue;
+			if (v->type != MSGPACK_OBJECT_STR || v->via.str.size != 10)
+				break;
+			memcpy(buf, v->via.str.ptr, 10);
+			buf[10] = '\0';
+			r = calendar_parse_date(buf, ret) < 0 ? -EINVAL : 0;
+			break;
+		}
+	}
+	msgpack_unpacked_destroy(&u);
+	return r;
+}
+
 /* When ladder step st->steps[k] falls for instance i; -ERANGE when it cannot be known. */
 static int step_time(const struct calendar *cal, const struct eng_instance *i,
 		     const struct wf_step *s, int64_t *ret)
@@ -360,6 +390,8 @@ static int step_time(const struct calendar *cal, const struct eng_instance *i,
 		*ret = i->due_soon_ms;
 		return 0;
 	}
+	if (s->at == WF_AT_ENTERED)
+		return duration_end(cal, &s->after, i->entered_ms, ret);
 	if (!i->deadline_ms)
 		return -ERANGE;
 	if (s->after.n == 0) {
@@ -377,14 +409,22 @@ static int step_time(const struct calendar *cal, const struct eng_instance *i,
  * sets them (0 for none). -ERANGE when the calendar ends before one of them:
  * that one is 0 (and the due-soon time too when it is the deadline).
  */
-static int state_times(const struct calendar *cal, const struct wf_state *st, int64_t at_ms,
-		       int64_t *ret_deadline, int64_t *ret_due_soon)
+static int state_times(const struct calendar *cal, const struct wf_state *st,
+		       const struct eng_instance *i, int64_t at_ms, int64_t *ret_deadline,
+		       int64_t *ret_due_soon)
 {
 	*ret_deadline = 0;
 	*ret_due_soon = 0;
 	if (!st->has_deadline)
 		return 0;
-	if (duration_end(cal, &st->deadline, at_ms, ret_deadline) < 0) {
+	if (st->deadline_field) {
+		int32_t day;
+
+		/* No value yet: no deadline (an action sets it later). */
+		if (value_day(i, st->deadline_field, &day) < 0)
+			return 0;
+		*ret_deadline = calendar_local_midnight_ms(day + 1);
+	} else if (duration_end(cal, &st->deadline, at_ms, ret_deadline) < 0) {
 		*ret_deadline = 0;
 		return -ERANGE;
 	}
@@ -481,6 +521,70 @@ static const msgpack_object *field_value(const msgpack_object *fields, const cha
 	return NULL;
 }
 
+/* Append RECOMPUTED (old_ms -> new_ms, at at_ms) for unit, or the state's deadline (NULL). */
+static int fx_recomputed(struct ctx *c, int64_t at_ms, const char *unit, int64_t old_ms,
+			 int64_t new_ms)
+{
+	size_t idx;
+	int r;
+
+	r = fx_add(c, ENG_FX_RECOMPUTED, at_ms, &idx);
+	if (r < 0)
+		return r;
+	c->fx->v[idx].old_ms = old_ms;
+	c->fx->v[idx].new_ms = new_ms;
+	return unit ? fx_unit(c, idx, unit) : 0;
+}
+
+/*
+ * A deadline taken from a field (deadline_field) may lie before the state
+ * was entered, or before an action recounted it: the points that fall at or
+ * before at_ms belong to the time before and are marked fired, not fired
+ * (a task signed for after its deadline was urged while it waited for the
+ * signature, and is not urged again on entering the next state).
+ */
+static void skip_passed(const struct calendar *cal, const struct wf_state *st,
+			struct eng_instance *i, int64_t at_ms)
+{
+	if (!st->deadline_field)
+		return;
+	if (i->due_soon_ms && i->due_soon_ms <= at_ms)
+		i->fired |= ENG_FIRED_DUE_SOON;
+	if (i->deadline_ms && i->deadline_ms <= at_ms)
+		i->fired |= ENG_FIRED_OVERDUE;
+	for (size_t k = 0; k < st->nsteps; k++) {
+		int64_t t;
+
+		if (st->steps[k].at != WF_AT_ENTERED && step_time(cal, i, &st->steps[k], &t) == 0 &&
+		    t <= at_ms)
+			i->fired |= 1u << k;
+	}
+}
+
+/*
+ * An action that stays set the date its state's deadline is taken from (an
+ * extension granted): the deadline is recounted, and its due-soon, overdue
+ * and ladder points fire again for the new deadline, those already passed
+ * excepted. Steps counted from entering the state keep their fired bits.
+ */
+static int recount_field_deadline(struct ctx *c, const msgpack_object *fields, int64_t at_ms)
+{
+	const struct wf_state *st = &c->d->states[c->i->state];
+	struct eng_instance *i = c->i;
+	int64_t old = i->deadline_ms;
+	uint32_t keep = ENG_FIRED_DUE_SOON | ENG_FIRED_OVERDUE;
+
+	if (!st->deadline_field || !field_value(fields, st->deadline_field))
+		return 0;
+	(void)state_times(c->cal, st, i, i->entered_ms, &i->deadline_ms, &i->due_soon_ms);
+	for (size_t k = 0; k < st->nsteps; k++)
+		if (st->steps[k].at != WF_AT_ENTERED)
+			keep |= 1u << k;
+	i->fired &= ~keep;
+	skip_passed(c->cal, st, i, at_ms);
+	return i->deadline_ms != old ? fx_recomputed(c, at_ms, NULL, old, i->deadline_ms) : 0;
+}
+
 /* Enter state s at at_ms; fields are those of the action entering it (or NULL). */
 static int enter_state(struct ctx *c, int s, int64_t at_ms, const msgpack_object *fields)
 {
@@ -501,7 +605,7 @@ static int enter_state(struct ctx *c, int s, int64_t at_ms, const msgpack_object
 	c->fx->v[idx].to_state = s;
 	if (st->has_deadline) {
 		bool exhausted =
-		    state_times(c->cal, st, at_ms, &i->deadline_ms, &i->due_soon_ms) < 0;
+		    state_times(c->cal, st, i, at_ms, &i->deadline_ms, &i->due_soon_ms) < 0;
 
 		if (exhausted) {
 			r = fx_add(c, ENG_FX_CALENDAR_EXHAUSTED, at_ms, &idx);
@@ -519,6 +623,7 @@ static int enter_state(struct ctx *c, int s, int64_t at_ms, const msgpack_object
 			c->fx->v[idx].step = (int)k;
 		}
 	}
+	skip_passed(c->cal, st, i, at_ms);
 	if (st->countersign) {
 		const msgpack_object *units = field_value(fields, st->countersign->units);
 
@@ -707,7 +812,7 @@ static int fire(struct ctx *c, int ai, const char *actor, const msgpack_object *
 	}
 	if (a->to != WF_NONE)
 		return enter_state(c, a->to, at_ms, fields);
-	return 0;
+	return a->countersign == WF_CS_NONE ? recount_field_deadline(c, fields, at_ms) : 0;
 }
 
 static bool cs_is_complete(const struct wf_countersign *cs, const struct eng_instance *i)
@@ -1608,20 +1713,6 @@ size_t eng_actions_for(const struct wf_def *d, const struct eng_instance *i, con
 	return n;
 }
 
-/* Append RECOMPUTED (old_ms -> new_ms, at at_ms) for unit, or the state's deadline (NULL). */
-static int fx_recomputed(struct ctx *c, int64_t at_ms, const char *unit, int64_t old_ms,
-			 int64_t new_ms)
-{
-	size_t idx;
-	int r;
-
-	r = fx_add(c, ENG_FX_RECOMPUTED, at_ms, &idx);
-	if (r < 0)
-		return r;
-	c->fx->v[idx].old_ms = old_ms;
-	c->fx->v[idx].new_ms = new_ms;
-	return unit ? fx_unit(c, idx, unit) : 0;
-}
 
 /* Recompute the deadlines of the copy c->i; returns how many changed. */
 static int recompute(struct ctx *c, int64_t now_ms)
@@ -1632,7 +1723,7 @@ static int recompute(struct ctx *c, int64_t now_ms)
 	int changed = 0, r;
 
 	/* -ERANGE leaves 0 where the calendar still (or now) cannot tell. */
-	(void)state_times(c->cal, st, i->entered_ms, &deadline, &due_soon);
+	(void)state_times(c->cal, st, i, i->entered_ms, &deadline, &due_soon);
 	if (deadline != i->deadline_ms || due_soon != i->due_soon_ms) {
 		r = fx_recomputed(c, now_ms, NULL, i->deadline_ms, deadline);
 		if (r < 0)

@@ -36,7 +36,18 @@
  * - "deadline + n workdays" is the end of the n-th working day after D,
  *   "deadline + n days" the end of the n-th day after D, "deadline + n hours"
  *   the deadline plus n hours;
- * - a countersign unit's deadline is counted from when it was asked.
+ * - a countersign unit's deadline is counted from when it was asked;
+ * - a state with deadline_field takes its deadline from the instance's value
+ *   of that date field: the end of that local day (no value: no deadline).
+ *   Its due-soon, overdue and deadline-relative ladder points that fall at or
+ *   before the instant the state is entered are marked fired without firing
+ *   (they belong to the state before: a task signed for after its deadline
+ *   is not urged again). A staying action that sets the field recounts the
+ *   deadline (ENG_FX_RECOMPUTED with old_ms and new_ms when it moved), and
+ *   those points fire again for the new deadline, those already passed
+ *   excepted; steps counted from entering the state keep their fired bits;
+ * - a ladder step "at: entered + n <unit>" falls n units after the state
+ *   was entered, counted as a deadline of that duration would be.
  * When the calendar ends before a deadline (or a ladder step time), the
  * engine records no deadline (0) for it, or skips that step, and emits
  * ENG_FX_CALENDAR_EXHAUSTED so the daemon can say so loudly.

@@ -6,10 +6,13 @@
 #include "instances.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "events.h"
+#include "ops.h"
+#include "supervision.h"
 #include "key.h"
 #include "log.h"
 #include "registry.h"
@@ -87,7 +90,7 @@ int inst_load(struct daemon *d, struct store_txn *txn, const char *id, size_t id
 	return 0;
 }
 
-int inst_new_id(struct daemon *d, struct store_txn *txn, const struct wf_def *def, int64_t now,
+int inst_new_id(struct daemon *d, struct store_txn *txn, const char *prefix, int64_t now,
 		char id[ENG_ID_MAX + 1])
 {
 	char name[32];
@@ -98,7 +101,7 @@ int inst_new_id(struct daemon *d, struct store_txn *txn, const struct wf_def *de
 
 	(void)d;
 	calendar_ymd(calendar_local_day(now), &y, &m, &dd);
-	snprintf(name, sizeof(name), "idseq/%s/%d", def->id_prefix, y);
+	snprintf(name, sizeof(name), "idseq/%.8s/%d", prefix, y);
 	r = store_get(txn, STORE_DB_META, name, strlen(name), &v);
 	if (r == 0 && v.len == 4)
 		n = key_get_be32(v.data);
@@ -111,7 +114,7 @@ int inst_new_id(struct daemon *d, struct store_txn *txn, const struct wf_def *de
 	r = store_put(txn, STORE_DB_META, name, strlen(name), b, sizeof(b), 0);
 	if (r < 0)
 		return r;
-	snprintf(id, ENG_ID_MAX + 1, "%s-%d-%04u", def->id_prefix, y, n);
+	snprintf(id, ENG_ID_MAX + 1, "%.8s-%d-%04u", prefix, y, n);
 	return 0;
 }
 
@@ -498,7 +501,13 @@ int inst_save(struct daemon *d, struct store_txn *txn, const struct wf_def *def,
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}
-	return fx ? inst_events(d, txn, def, i, fx, now) : 0;
+	r = fx ? inst_events(d, txn, def, i, fx, now) : 0;
+	/* The supervision ledgers follow their instances in the same transaction. */
+	if (r == 0 && strcmp(def->name, TASK_WORKFLOW) == 0)
+		r = sup_task_saved(d, txn, def, i, fx, now);
+	else if (r == 0 && strcmp(def->name, MATTER_WORKFLOW) == 0 && fx)
+		r = sup_matter_saved(d, txn, def, i, fx, now);
+	return r;
 }
 
 /* ---- deadlines ---- */
@@ -738,6 +747,18 @@ void inst_pack_duration(msgpack_packer *pk, bool has, const struct wf_duration *
 	wire_pack_cstr(pk, buf);
 }
 
+void inst_pack_state_deadline(msgpack_packer *pk, const struct wf_state *st)
+{
+	char buf[WF_NAME_MAX + 8];
+
+	if (!st->deadline_field) {
+		inst_pack_duration(pk, st->has_deadline, &st->deadline);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "field %s", st->deadline_field);
+	wire_pack_cstr(pk, buf);
+}
+
 void inst_pack_view(const struct wf_def *def, const struct eng_instance *i, const char *unit,
 		    enum docket_role role, int64_t now, msgpack_packer *pk)
 {
@@ -772,7 +793,7 @@ void inst_pack_view(const struct wf_def *def, const struct eng_instance *i, cons
 	wire_pack_cstr(pk, "status");
 	wire_pack_cstr(pk, eng_status_name(eng_status(def, i, now)));
 	wire_pack_cstr(pk, "state_deadline");
-	inst_pack_duration(pk, st->has_deadline, &st->deadline);
+	inst_pack_state_deadline(pk, st);
 	wire_pack_cstr(pk, "starter");
 	wire_pack_cstr(pk, i->starter);
 

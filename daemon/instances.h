@@ -39,8 +39,12 @@ int inst_load(struct daemon *d, struct store_txn *txn, const char *id, size_t id
 	      const struct wf_def **ret_def, struct eng_instance **ret_i, int64_t *ret_due,
 	      struct wire_error *err);
 
-/* The next readable id for def at now: "<prefix>-<year>-<nnnn>". */
-int inst_new_id(struct daemon *d, struct store_txn *txn, const struct wf_def *def, int64_t now,
+/*
+ * The next readable id with prefix (a definition's id_prefix, or "DB" for
+ * urge notices) at now: "<prefix>-<year>-<nnnn>", numbered per prefix and
+ * local year.
+ */
+int inst_new_id(struct daemon *d, struct store_txn *txn, const char *prefix, int64_t now,
 		char id[ENG_ID_MAX + 1]);
 
 /*
@@ -83,6 +87,9 @@ const msgpack_object *inst_value(const struct eng_instance *i, msgpack_unpacked 
 
 /* Pack a duration as "5 workdays", or nil when has is false. */
 void inst_pack_duration(msgpack_packer *pk, bool has, const struct wf_duration *du);
+
+/* Pack a state's deadline as "5 workdays", "field due" (deadline_field), or nil. */
+void inst_pack_state_deadline(msgpack_packer *pk, const struct wf_state *st);
 
 /* Pack the client's view of i (docs/PROTOCOL.md, "Instance record"). */
 void inst_pack_view(const struct wf_def *def, const struct eng_instance *i, const char *unit,

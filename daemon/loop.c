@@ -387,11 +387,11 @@ static int recompute_fn(struct daemon *d, struct store_txn *txn, void *arg)
 }
 
 /*
- * Load the calendar and the workflow definitions, all or nothing: when any
- * file has a problem, every problem is logged, the daemon keeps what it had,
- * and the reload's status (workflow.list, STATUS=) says why. A new calendar
- * recomputes the open deadlines it changes. Returns the number of problems,
- * or a negative errno when the store failed.
+ * Load the calendar, the workflow definitions and the assessment formula,
+ * all or nothing: when any file has a problem, every problem is logged, the
+ * daemon keeps what it had, and the reload's status (workflow.list, STATUS=)
+ * says why. A new calendar recomputes the open deadlines it changes. Returns
+ * the number of problems, or a negative errno when the store failed.
  */
 static int loop_load_definitions(struct loop *l)
 {
@@ -399,6 +399,7 @@ static int loop_load_definitions(struct loop *l)
 	struct registry *reg = &d->registry;
 	struct wf_set *set = NULL;
 	struct calendar *cal = NULL;
+	struct assess_formula *af = NULL;
 	char *msg = NULL;
 	size_t msg_len = 0;
 	int nerr = 0, r;
@@ -413,6 +414,9 @@ static int loop_load_definitions(struct loop *l)
 	r = setup_workflows(d->cfg, err, &set);
 	if (r != 0)
 		nerr += r < 0 ? 1 : r;
+	r = setup_assessment(d->cfg, err, &af);
+	if (r != 0)
+		nerr += r < 0 ? 1 : r;
 	if (nerr == 0) {
 		r = registry_install(d, set, err);
 		if (r == -ENOSPC || r == -EFBIG) {
@@ -425,6 +429,7 @@ static int loop_load_definitions(struct loop *l)
 			free(msg);
 			workflow_set_free(set);
 			calendar_free(cal);
+			assessment_free(af);
 			return r;
 		}
 		if (r != 0)
@@ -452,14 +457,18 @@ static int loop_load_definitions(struct loop *l)
 		free(msg);
 		workflow_set_free(set);
 		calendar_free(cal);
+		assessment_free(af);
 		return nerr;
 	}
 	free(msg);
 	calendar_free(d->calendar);
 	d->calendar = cal;
+	assessment_free(d->assessment);
+	d->assessment = af;
 	snprintf(reg->reload_msg, sizeof(reg->reload_msg), "%zu workflow definition%s, calendar "
-		 "'%s' %d-%d", reg->current->ndefs, reg->current->ndefs == 1 ? "" : "s",
-		 d->cfg->calendar, calendar_first_year(cal), calendar_last_year(cal));
+		 "'%s' %d-%d, assessment formula '%.64s'", reg->current->ndefs,
+		 reg->current->ndefs == 1 ? "" : "s", d->cfg->calendar, calendar_first_year(cal),
+		 calendar_last_year(cal), af->title);
 	{
 		char warn[512];
 
@@ -484,8 +493,9 @@ static void loop_reload(struct loop *l)
 		return;
 	}
 	if (r > 0) {
-		log_error("SIGHUP: %d problem%s in the definitions (above): kept the calendar and "
-			  "workflow definitions already loaded", r, r == 1 ? "" : "s");
+		log_error("SIGHUP: %d problem%s in the definitions (above): kept the calendar, "
+			  "workflow definitions and assessment formula already loaded", r,
+			  r == 1 ? "" : "s");
 		notify("STATUS=serving; the last reload failed (%d problem%s): see the log", r,
 		       r == 1 ? "" : "s");
 		return;
@@ -801,8 +811,9 @@ static int loop_setup(struct loop *l)
 		if (r < 0)
 			log_error("cannot store the workflow definitions: %s", strerror(-r));
 		else
-			log_error("%d problem%s in the calendar or workflow definitions (above): "
-				  "refusing to start; `docketd --check` lists them",
+			log_error("%d problem%s in the calendar, workflow definitions or "
+				  "assessment formula (above): refusing to start; `docketd --check` "
+				  "lists them",
 				  r, r == 1 ? "" : "s");
 		return r < 0 ? r : -EINVAL;
 	}
@@ -880,6 +891,7 @@ static void loop_teardown(struct loop *l)
 	free(d->outbox.ev);
 	d->store = store_close(d->store);
 	d->calendar = calendar_free(d->calendar);
+	d->assessment = assessment_free(d->assessment);
 	registry_free(&d->registry);
 	sd_event_unref(d->event);
 	if (l->lock_fd >= 0)

@@ -62,8 +62,9 @@ static void help(void)
 	       "      --workflows-dir D  workflow definitions and calendars/ (default\n"
 	       "                         " DOCKET_WORKFLOWS_DIR ")\n"
 	       "      --check            validate the configuration, the server key, the\n"
-	       "                         calendar and the workflow definitions; exit 0, or\n"
-	       "                         78 with every problem listed\n"
+	       "                         calendar, the workflow definitions and the\n"
+	       "                         assessment formula; exit 0, or 78 with every\n"
+	       "                         problem listed\n"
 	       "      --office-id ID     init: id of the first office unit (default office)\n"
 	       "      --office-name NAME init: its display name\n"
 	       "  -h, --help             show this help\n"
@@ -207,6 +208,17 @@ static int check_config(const struct config *cfg)
 			printf("%zu workflow definition%s in %s\n", set->ndefs,
 			       set->ndefs == 1 ? "" : "s", cfg->workflows_dir);
 		workflow_set_free(set);
+	}
+	{
+		struct assess_formula *af = NULL;
+
+		r = setup_assessment(cfg, stderr, &af);
+		if (r != 0)
+			nerr += r < 0 ? 1 : r;
+		else
+			printf("assessment formula '%s' in %s/" ASSESS_FILE_NAME "\n", af->title,
+			       cfg->workflows_dir);
+		assessment_free(af);
 	}
 	r = setup_calendar(cfg, stderr, &cal);
 	if (r != 0) {

@@ -99,4 +99,14 @@ int ops_store_failed(struct request *r, int q);
  */
 int ops_history(struct request *r, const char *workflow);
 
+/*
+ * Check the date value due (a msgpack str) as a new task deadline: a date
+ * YYYY-MM-DD, today or later, on the loaded calendar. 0, or a negative
+ * code with r->err set (ops_task.c).
+ */
+int task_check_due(struct request *r, const msgpack_object *due);
+
+/* Supervision: how many points behind the expected percent a task turns yellow. */
+uint32_t ops_behind_by(const struct request *r);
+
 #endif

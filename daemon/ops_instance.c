@@ -134,7 +134,7 @@ int ops_start(struct request *r, const char *workflow, const char *action,
 		return wire_error_set(r->err, DOCKET_EBADARG,
 				      "argument 'fields' needs 'action': fields are given with the "
 				      "action they belong to");
-	q = inst_new_id(r->d, r->txn, def, r->now_ms, id);
+	q = inst_new_id(r->d, r->txn, def->id_prefix, r->now_ms, id);
 	if (q < 0)
 		return ops_store_failed(r, q);
 	q = eng_start(def, r->d->calendar, id, r->unit, r->role, r->now_ms, &i, &fx, r->err);
@@ -165,6 +165,7 @@ static int generic_refused(struct request *r, const char *workflow)
 	static const char *const own[][2] = {
 		{MATTER_WORKFLOW, "matter.*"},
 		{MEETING_WORKFLOW, "meeting.*"},
+		{TASK_WORKFLOW, "task.*"},
 	};
 
 	for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++)

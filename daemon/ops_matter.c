@@ -22,6 +22,7 @@
 #include "key.h"
 #include "ops.h"
 #include "registry.h"
+#include "supervision.h"
 #include "wire.h"
 
 #define MATTER_SUPPORT_MAX 16u
@@ -448,6 +449,7 @@ static void pack_task_summaries(struct request *r, const char *id, msgpack_packe
 			struct wire_error err = {0};
 			const struct wf_def *def;
 			struct eng_instance *t;
+			struct sup_task st;
 			msgpack_unpacked u;
 
 			if (k.len <= start.len || memcmp(k.data, start.buf, start.len) != 0)
@@ -466,7 +468,13 @@ static void pack_task_summaries(struct request *r, const char *id, msgpack_packe
 			wire_pack_cstr(&tpk, "state");
 			wire_pack_cstr(&tpk, def->states[t->state].name);
 			wire_pack_cstr(&tpk, "status");
-			wire_pack_cstr(&tpk, eng_status_name(eng_status(def, t, r->now_ms)));
+			if (sup_task_load(r->txn, t->id, &st) == 0) {
+				wire_pack_cstr(&tpk, sup_status_name(sup_task_status(
+							 &st, ops_behind_by(r), r->now_ms)));
+				sup_task_clear(&st);
+			} else {
+				wire_pack_cstr(&tpk, eng_status_name(eng_status(def, t, r->now_ms)));
+			}
 			wire_pack_cstr(&tpk, "due");
 			wire_pack_opt(&tpk, inst_value(t, &u, "due"));
 			msgpack_unpacked_destroy(&u);

@@ -303,6 +303,8 @@ static int start_tasks(struct request *r, const char *meeting, const char *matte
 			return wire_error_set(r->err, DOCKET_EBADARG,
 					      "task %u must be a map with title, lead and due", k + 1);
 		q = wire_args_check(t, spec, 6, v, r->err);
+		if (q == 0)
+			q = task_check_due(r, v[4]);
 		if (q < 0)
 			return wire_error_prefix(r->err, "task %u", k + 1);
 #define FIELD(name_, val_)                                                                 \

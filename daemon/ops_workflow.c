@@ -120,9 +120,11 @@ static void pack_step(msgpack_packer *pk, const struct wf_def *def, const struct
 
 	msgpack_pack_map(pk, 7);
 	wire_pack_cstr(pk, "at");
-	wire_pack_cstr(pk, st->at == WF_AT_DUE_SOON ? "due_soon" : "deadline");
+	wire_pack_cstr(pk, st->at == WF_AT_DUE_SOON   ? "due_soon"
+			   : st->at == WF_AT_ENTERED ? "entered"
+						     : "deadline");
 	wire_pack_cstr(pk, "after");
-	inst_pack_duration(pk, st->at == WF_AT_DEADLINE && st->after.n > 0, &st->after);
+	inst_pack_duration(pk, st->at != WF_AT_DUE_SOON && st->after.n > 0, &st->after);
 	wire_pack_cstr(pk, "do");
 	wire_pack_cstr(pk, dos[st->what]);
 	wire_pack_cstr(pk, "level");
@@ -234,7 +236,7 @@ static void pack_state(msgpack_packer *pk, const struct wf_def *def, const struc
 	wire_pack_cstr(pk, "terminal");
 	wire_pack_bool(pk, s->terminal);
 	wire_pack_cstr(pk, "deadline");
-	inst_pack_duration(pk, s->has_deadline, &s->deadline);
+	inst_pack_state_deadline(pk, s);
 	wire_pack_cstr(pk, "due_soon");
 	inst_pack_duration(pk, s->has_due_soon, &s->due_soon);
 	wire_pack_cstr(pk, "ladder");

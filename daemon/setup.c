@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int setup_calendar(const struct config *cfg, FILE *err, struct calendar **ret)
 {
@@ -60,6 +61,29 @@ int setup_workflows(const struct config *cfg, FILE *err, struct wf_set **ret)
 	}
 	*ret = set;
 	return 0;
+}
+
+int setup_assessment(const struct config *cfg, FILE *err, struct assess_formula **ret)
+{
+	char *path;
+	int r;
+
+	if (asprintf(&path, "%s/" ASSESS_FILE_NAME, cfg->workflows_dir) < 0)
+		return -ENOMEM;
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		fprintf(err, "%s: no assessment formula: install the shipped one (workflows/"
+			     ASSESS_FILE_NAME " in docket's sources, installed as "
+			     DOCKET_WORKFLOWS_DIR "/" ASSESS_FILE_NAME ") in workflows_dir and "
+			     "adjust it (docs/WORKFLOWS.md, \"Assessment formula\")\n",
+			path);
+		free(path);
+		return 1;
+	}
+	r = assessment_load_file(path, err, ret);
+	free(path);
+	if (r == -ENOMEM)
+		return r;
+	return r < 0 ? 1 : r; /* printed as "path: message" */
 }
 
 bool setup_calendar_warning(const struct calendar *c, const char *name, int64_t now_ms,

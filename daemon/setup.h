@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "assessment.h"
 #include "calendar.h"
 #include "config.h"
 #include "workflow.h"
@@ -30,6 +31,14 @@ int setup_calendar(const struct config *cfg, FILE *err, struct calendar **ret);
  * or a negative errno.
  */
 int setup_workflows(const struct config *cfg, FILE *err, struct wf_set **ret);
+
+/*
+ * Load and check the assessment formula, <workflows_dir>/assessment.yaml.
+ * Problems are printed to err as file:line:col: message; a missing file is
+ * one problem, with a message telling the operator to install the shipped
+ * one. Returns the number of problems (0: *ret is set), or -ENOMEM.
+ */
+int setup_assessment(const struct config *cfg, FILE *err, struct assess_formula **ret);
 
 /*
  * A warning when the calendar ends within SETUP_CALENDAR_WARN_DAYS of

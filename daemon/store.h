@@ -70,7 +70,11 @@
 	X(INSTANCE_EVENTS, "instance_events") /* instance id NUL be64 seq -> "" */       \
 	X(MATTERS, "matters")       /* matter id -> msgpack matter details */              \
 	X(MATTER_TASKS, "matter_tasks") /* matter id NUL task id -> "" */                  \
-	X(MEETING_ITEMS, "meeting_items") /* meeting id NUL matter id -> msgpack decision */
+	X(MEETING_ITEMS, "meeting_items") /* meeting id NUL matter id -> msgpack decision */ \
+	X(TASKS, "tasks")           /* task id -> msgpack supervision ledger (supervision.h) */ \
+	X(NOTICES, "notices")       /* notice id -> msgpack urge notice */                  \
+	X(TASK_NOTICES, "task_notices") /* task id NUL notice id -> "" */                   \
+	X(OPINIONS, "opinions")     /* matter id NUL unit id -> msgpack opinion ledger */
 
 enum store_db {
 #define X(id, name) STORE_DB_##id,

@@ -68,11 +68,21 @@ static const struct yamlmap_key top_keys[] = {
 	(B(K_WORKFLOW) | B(K_VERSION) | B(K_TITLE) | B(K_ID_PREFIX) | B(K_START) | B(K_STATES) |   \
 	 B(K_ACTIONS))
 
-enum { KS_TITLE, KS_TERMINAL, KS_DEADLINE, KS_DUE_SOON, KS_ESCALATION, KS_COUNTERSIGN, KS__N };
+enum {
+	KS_TITLE,
+	KS_TERMINAL,
+	KS_DEADLINE,
+	KS_DEADLINE_FIELD,
+	KS_DUE_SOON,
+	KS_ESCALATION,
+	KS_COUNTERSIGN,
+	KS__N
+};
 static const struct yamlmap_key state_keys[] = {
     [KS_TITLE] = {"title", S, "a one-line title"},
     [KS_TERMINAL] = {"terminal", S, "true or false"},
     [KS_DEADLINE] = {"deadline", S, "a duration such as 5 workdays"},
+    [KS_DEADLINE_FIELD] = {"deadline_field", S, "the name of a date field holding the due day"},
     [KS_DUE_SOON] = {"due_soon", S, "a duration shorter than the deadline"},
     [KS_ESCALATION] = {"escalation", L, "a list of steps {at, do, to, level, action}"},
     [KS_COUNTERSIGN] = {"countersign", M, "a mapping {units, relation, choices, ...}"},
@@ -80,7 +90,7 @@ static const struct yamlmap_key state_keys[] = {
 
 enum { KE_AT, KE_DO, KE_TO, KE_LEVEL, KE_ACTION, KE__N };
 static const struct yamlmap_key step_keys[] = {
-    [KE_AT] = {"at", S, "due_soon, deadline or deadline + <duration>"},
+    [KE_AT] = {"at", S, "entered + <duration>, due_soon, deadline or deadline + <duration>"},
     [KE_DO] = {"do", S, "remind, urge, escalate, event or action"},
     [KE_TO] = {"to", L, "a list of roles and relations"},
     [KE_LEVEL] = {"level", S, "reminder, urge or serious"},
@@ -971,10 +981,20 @@ static bool wf_step_at(struct wf_check *x, struct wf_state *st, yaml_node_t *v,
 			if (workflow_parse_duration(p, &step->after) == 0)
 				return true;
 		}
+	} else if (strncmp(s, "entered", 7) == 0) {
+		/* Only with an offset: "entered" alone would fire on entry. */
+		step->at = WF_AT_ENTERED;
+		p = s + 7 + strspn(s + 7, " ");
+		if (*p == '+') {
+			p++;
+			p += strspn(p, " ");
+			if (workflow_parse_duration(p, &step->after) == 0)
+				return true;
+		}
 	}
 	wf_error(x, &v->start_mark,
-		 "'at' must be due_soon, deadline or deadline + <duration> (such as deadline + 2 "
-		 "workdays), not '%.64s'",
+		 "'at' must be entered + <duration>, due_soon, deadline or deadline + <duration> "
+		 "(such as deadline + 2 workdays), not '%.64s'",
 		 s);
 	return false;
 }
@@ -1292,6 +1312,36 @@ static bool wf_shorter(const struct wf_duration *s, const struct wf_duration *d)
 	return sh < dh;
 }
 
+/*
+ * 'deadline_field: <name>': some action of the workflow has a date field of
+ * that name. Actions are read before states.
+ */
+static bool wf_deadline_field(struct wf_check *x, struct wf_state *st, yaml_node_t *v)
+{
+	const char *s = wf_s(v);
+	bool date = false, other = false;
+
+	for (size_t a = 0; a < x->d->nactions; a++) {
+		for (size_t f = 0; f < x->d->actions[a].nfields; f++) {
+			const struct wf_field *fd = &x->d->actions[a].fields[f];
+
+			if (!fd->name || strcmp(fd->name, s) != 0)
+				continue;
+			date = date || fd->type == WF_FIELD_DATE;
+			other = other || fd->type != WF_FIELD_DATE;
+		}
+	}
+	if (!date || other) {
+		wf_error(x, &v->start_mark,
+			 "'deadline_field: %.64s' of state '%s' must name a date field that the "
+			 "actions declare (and declare only as a date)",
+			 s, st->name);
+		return false;
+	}
+	st->deadline_field = wf_strdup(x, s);
+	return st->deadline_field != NULL;
+}
+
 static void wf_state(struct wf_check *x, size_t si)
 {
 	struct wf_state *st = &x->d->states[si];
@@ -1308,7 +1358,7 @@ static void wf_state(struct wf_check *x, size_t si)
 	if (node[KS_TERMINAL])
 		wf_bool(x, node[KS_TERMINAL], "terminal", &st->terminal);
 	if (st->terminal) {
-		for (int k = KS_DEADLINE; k <= KS_COUNTERSIGN; k++) {
+		for (int k = KS_DEADLINE; k < KS__N; k++) {
 			if (node[k]) {
 				wf_error(x, &node[k]->start_mark,
 					 "terminal state '%s' takes no '%s': nothing happens in it",
@@ -1317,10 +1367,17 @@ static void wf_state(struct wf_check *x, size_t si)
 			}
 		}
 	}
-	if (node[KS_DEADLINE])
+	if (node[KS_DEADLINE] && node[KS_DEADLINE_FIELD]) {
+		wf_error(x, &node[KS_DEADLINE_FIELD]->start_mark,
+			 "state '%s' has both 'deadline' and 'deadline_field': keep one",
+			 st->name);
+	} else if (node[KS_DEADLINE]) {
 		st->has_deadline = wf_duration(x, node[KS_DEADLINE], "deadline", &st->deadline);
+	} else if (node[KS_DEADLINE_FIELD]) {
+		st->has_deadline = wf_deadline_field(x, st, node[KS_DEADLINE_FIELD]);
+	}
 	if (node[KS_DUE_SOON]) {
-		if (!node[KS_DEADLINE]) {
+		if (!node[KS_DEADLINE] && !node[KS_DEADLINE_FIELD]) {
 			wf_error(x, &node[KS_DUE_SOON]->start_mark,
 				 "'due_soon' needs a 'deadline' in state '%s'", st->name);
 		} else if (wf_duration(x, node[KS_DUE_SOON], "due_soon", &st->due_soon)) {
@@ -1329,7 +1386,8 @@ static void wf_state(struct wf_check *x, size_t si)
 			st->has_due_soon = true;
 			workflow_format_duration(&st->due_soon, a);
 			workflow_format_duration(&st->deadline, b);
-			if (st->has_deadline && !wf_shorter(&st->due_soon, &st->deadline))
+			if (st->has_deadline && !st->deadline_field &&
+			    !wf_shorter(&st->due_soon, &st->deadline))
 				wf_error(x, &node[KS_DUE_SOON]->start_mark,
 					 "'due_soon' (%s) must be shorter than the deadline (%s), "
 					 "counted in the same kind of unit (workdays, or days and "
@@ -1338,7 +1396,7 @@ static void wf_state(struct wf_check *x, size_t si)
 		}
 	}
 	if (node[KS_ESCALATION]) {
-		if (!node[KS_DEADLINE])
+		if (!node[KS_DEADLINE] && !node[KS_DEADLINE_FIELD])
 			wf_error(x, &node[KS_ESCALATION]->start_mark,
 				 "'escalation' needs a 'deadline' in state '%s'", st->name);
 		wf_steps(x, si, node[KS_ESCALATION]);
@@ -1655,28 +1713,11 @@ static void wf_check_doc(struct wf_check *x)
 		wf_graph(x);
 }
 
-/* Report every alias (*name) in the text; the document API hides them. */
-static void wf_no_aliases(struct wf_check *x, const void *buf, size_t len)
+/* An alias (*name) in the text: refused (yamlmap_find_aliases). */
+static void wf_alias(void *ctx, const yaml_mark_t *mark, const char *anchor)
 {
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	bool done = false;
-
-	if (!yaml_parser_initialize(&parser)) {
-		x->oom = true;
-		return;
-	}
-	yaml_parser_set_input_string(&parser, buf, len);
-	while (!done && yaml_parser_parse(&parser, &ev)) {
-		if (ev.type == YAML_ALIAS_EVENT)
-			wf_error(x, &ev.start_mark,
-				 "aliases (*%.64s) are not allowed: write the value out where it "
-				 "applies",
-				 (const char *)ev.data.alias.anchor);
-		done = ev.type == YAML_STREAM_END_EVENT;
-		yaml_event_delete(&ev);
-	}
-	yaml_parser_delete(&parser);
+	wf_error(ctx, mark, "aliases (*%.64s) are not allowed: write the value out where it applies",
+		 anchor);
 }
 
 /*
@@ -1715,7 +1756,8 @@ static int wf_load(const char *path, const char *expect, size_t expect_len, cons
 	if (!x.d || !x.ss || !x.as) {
 		x.oom = true;
 	} else {
-		wf_no_aliases(&x, buf, len);
+		if (yamlmap_find_aliases(buf, len, wf_alias, &x) < 0)
+			x.oom = true;
 		if (x.nerr == 0)
 			wf_check_doc(&x);
 	}
@@ -1791,54 +1833,6 @@ int workflow_load_buffer(const char *name_for_errors, const void *buf, size_t le
 	return wf_load(name_for_errors, e, elen, buf, len, err, ret, NULL, NULL);
 }
 
-/*
- * Read path whole (at most WF_FILE_MAX + 1 bytes, to see it is too large).
- * Returns 0, 1 (reported: not a regular file) or a negative errno (reported).
- */
-static int wf_read(const char *path, FILE *err, char **ret, size_t *ret_len)
-{
-	struct stat st;
-	size_t len = 0;
-	char *buf;
-	int fd, r;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); /* a FIFO must not block */
-	if (fd < 0) {
-		r = -errno;
-		fprintf(err, "%s: cannot open: %s\n", path, strerror(-r));
-		return r;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fprintf(err, "%s: not a regular file\n", path);
-		close(fd);
-		return 1;
-	}
-	buf = malloc(WF_FILE_MAX + 2);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (len < WF_FILE_MAX + 1) {
-		ssize_t n = read(fd, buf + len, WF_FILE_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			fprintf(err, "%s: cannot read: %s\n", path, strerror(-r));
-			free(buf);
-			close(fd);
-			return r;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	*ret = buf;
-	*ret_len = len;
-	return 0;
-}
 
 static int wf_load_path(const char *path, FILE *err, struct wf_def **ret, char **ret_name,
 			yaml_mark_t *ret_mark)
@@ -1848,7 +1842,7 @@ static int wf_load_path(const char *path, FILE *err, struct wf_def **ret, char *
 	char *buf = NULL;
 	int r;
 
-	r = wf_read(path, err, &buf, &len);
+	r = yamlmap_read_file(path, WF_FILE_MAX, err, &buf, &len);
 	if (r != 0)
 		return r;
 	r = wf_load(path, e, elen, buf, len, err, ret, ret_name, ret_mark);
@@ -1900,6 +1894,10 @@ int workflow_load_dir(const char *dir, FILE *err, struct wf_set **ret)
 		struct stat st;
 
 		if (de->d_name[0] == '.' || n <= 5 || strcmp(de->d_name + n - 5, ".yaml") != 0)
+			continue;
+		/* Not a workflow definition but the assessment formula (assessment.c,
+		 * loaded on its own): no workflow can therefore be named "assessment". */
+		if (strcmp(de->d_name, "assessment.yaml") == 0)
 			continue;
 		if (fstatat(dirfd(dh), de->d_name, &st, 0) == 0 && !S_ISREG(st.st_mode))
 			continue; /* a directory such as calendars.yaml/ is not a definition */
@@ -1982,6 +1980,7 @@ struct wf_def *workflow_free(struct wf_def *d)
 
 		free(st->name);
 		free(st->title);
+		free(st->deadline_field);
 		free(st->steps);
 		free(st->actions);
 		if (st->countersign) {

@@ -118,6 +118,7 @@ struct wf_action {
 
 /* When an escalation step falls. */
 enum wf_step_at {
+	WF_AT_ENTERED,  /* a duration after the state was entered (after) */
 	WF_AT_DUE_SOON, /* when the state becomes due soon (deadline - due_soon) */
 	WF_AT_DEADLINE, /* at the deadline, plus after */
 };
@@ -141,8 +142,9 @@ enum wf_urge_level {
 /* One step of a state's escalation ladder. */
 struct wf_step {
 	enum wf_step_at at;       /* the point it is counted from */
-	struct wf_duration after; /* WF_AT_DEADLINE only: the offset after the deadline;
-				   * n == 0 at the deadline itself (and always for due soon) */
+	struct wf_duration after; /* WF_AT_DEADLINE: the offset after the deadline, n == 0 at
+				   * the deadline itself; WF_AT_ENTERED: the offset after
+				   * entering the state (n >= 1); n == 0 for due soon */
 	enum wf_step_do what;     /* the kind of step */
 	enum wf_urge_level level; /* WF_DO_URGE: the level; WF_LEVEL_URGE otherwise */
 	uint32_t to_roles;        /* DOCKET_R() mask of roles addressed; non-zero for escalate */
@@ -192,8 +194,13 @@ struct wf_state {
 	char *title;                        /* display title */
 	bool terminal;                      /* the end: no action is from it, and it has no
 					     * deadline, escalation or countersign */
-	bool has_deadline;                  /* deadline is set */
-	struct wf_duration deadline;        /* counted from entering the state */
+	bool has_deadline;                  /* deadline or deadline_field is set */
+	struct wf_duration deadline;        /* counted from entering the state (when
+					     * deadline_field is NULL) */
+	char *deadline_field;               /* the name of a date field: the deadline is the
+					     * end of the day it holds (the instance's value,
+					     * recounted whenever an action sets it); NULL when
+					     * the deadline is a duration */
 	bool has_due_soon;                  /* due_soon is set (only with a deadline) */
 	struct wf_duration due_soon;        /* the state is due soon this long before the
 					     * deadline; shorter than the deadline */
@@ -253,7 +260,9 @@ int workflow_load_file(const char *path, FILE *err, struct wf_def **ret);
 
 /*
  * Load every regular file named *.yaml directly in dir (not subdirectories
- * such as calendars/, not other files), in name order. Every problem of
+ * such as calendars/, not other files), in name order, except
+ * assessment.yaml: that file is the assessment formula (assessment.h), not a
+ * definition, so "assessment" is a name no workflow may take. Every problem of
  * every file is printed to err; a file that cannot be read counts as one
  * problem, as do two files with the same workflow name and more than
  * WF_DIR_MAX files. Returns the number of problems and sets *ret only when it

@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * yamlmap.c: the walk of a YAML mapping against a key table, shared by the
- * loaders of calendars and workflow definitions.
+ * yamlmap.c: the walk of a YAML mapping against a key table, the scan for
+ * aliases, and the bounded read of a whole file, shared by the loaders of
+ * calendars, workflow definitions and the assessment formula.
  *
- * It reports problems through the caller's callback only: it never prints,
- * never logs, never allocates and never keeps a node past the call.
+ * The walk and the scan report problems through the caller's callback only:
+ * they never print, never log and never keep a node past the call; the only
+ * memory they take is the libyaml parser of the alias scan, freed before it
+ * returns. The file read prints its problems to the FILE it is given.
  */
 #include "yamlmap.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Append s to buf (of size size), keeping it a string; too long is cut. */
 static void yamlmap_append(char *buf, size_t size, const char *s)
@@ -88,4 +97,75 @@ void yamlmap_check(const struct yamlmap *m, yaml_node_t *map, const struct yamlm
 			m->report(m->ctx, &e);
 		}
 	}
+}
+
+int yamlmap_find_aliases(const void *buf, size_t len, yamlmap_alias_fn *report, void *ctx)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	bool done = false;
+	int n = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, buf, len);
+	while (!done && yaml_parser_parse(&parser, &ev)) {
+		if (ev.type == YAML_ALIAS_EVENT) {
+			report(ctx, &ev.start_mark, (const char *)ev.data.alias.anchor);
+			n++;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	if (!done && parser.error == YAML_MEMORY_ERROR)
+		n = -ENOMEM;
+	yaml_parser_delete(&parser);
+	return n;
+}
+
+int yamlmap_read_file(const char *path, size_t max, FILE *err, char **ret, size_t *ret_len)
+{
+	struct stat st;
+	size_t len = 0;
+	char *buf;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK); /* a FIFO must not block */
+	if (fd < 0) {
+		r = -errno;
+		fprintf(err, "%s: cannot open: %s\n", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fprintf(err, "%s: not a regular file\n", path);
+		close(fd);
+		return 1;
+	}
+	buf = malloc(max + 2);
+	if (!buf) {
+		close(fd);
+		fprintf(err, "%s: out of memory\n", path);
+		return -ENOMEM;
+	}
+	while (len < max + 1) {
+		ssize_t n = read(fd, buf + len, max + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			fprintf(err, "%s: cannot read: %s\n", path, strerror(-r));
+			free(buf);
+			close(fd);
+			return r;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
 }

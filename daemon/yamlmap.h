@@ -2,9 +2,10 @@
 /*
  * yamlmap.h: checking one YAML mapping node against a table of keys.
  *
- * It only walks the nodes and says what is wrong through the caller's
- * callback: it never prints, never logs and never words a message, so each
- * loader keeps its own wording and its own way of reporting.
+ * It only walks the nodes (and, for aliases, the events) and says what is
+ * wrong through the caller's callback: it never prints, never logs and never
+ * words a message, so each loader keeps its own wording and its own way of
+ * reporting.
  */
 #ifndef DOCKET_YAMLMAP_H
 #define DOCKET_YAMLMAP_H
@@ -12,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <yaml.h>
 
@@ -60,5 +62,27 @@ struct yamlmap {
  */
 void yamlmap_check(const struct yamlmap *m, yaml_node_t *map, const struct yamlmap_key *keys,
 		   size_t n, uint32_t allowed, uint32_t required, yaml_node_t **node);
+
+/* Called once for each alias (*anchor) found, at the alias. */
+typedef void yamlmap_alias_fn(void *ctx, const yaml_mark_t *mark, const char *anchor);
+
+/*
+ * Report every alias (*anchor) in the YAML text buf[0..len), in the order of
+ * the text; the document API resolves aliases silently, so a loader that
+ * refuses them (one value written once, where it applies) looks at the
+ * events first. The scan stops quietly at the first syntax error: loading
+ * the document reports it. Returns the number of aliases found, or -ENOMEM
+ * when the parser cannot be set up or runs out of memory.
+ */
+int yamlmap_find_aliases(const void *buf, size_t len, yamlmap_alias_fn *report, void *ctx);
+
+/*
+ * Read the file path whole, at most max + 1 bytes (so a loader sees a file
+ * larger than max and says so). Problems are printed to err as
+ * "path: message". Returns 0 with *ret (malloc'd, the caller frees it) and
+ * *ret_len; 1 when path is not a regular file (a FIFO never blocks the
+ * read); a negative errno when it cannot be opened or read, or -ENOMEM.
+ */
+int yamlmap_read_file(const char *path, size_t max, FILE *err, char **ret, size_t *ret_len);
 
 #endif

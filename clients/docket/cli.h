@@ -26,7 +26,8 @@ struct command {
 	const char *usage; /* the arguments after the command words */
 	const char *help;  /* first line: the summary; then details and options */
 	const char *op;    /* the protocol op it sends: named in the help text, and sent
-			    * by cmd_matter_step, cmd_history, cli_query_id; or NULL */
+			    * by cmd_matter_step, cmd_task_*, cmd_board, cmd_assess,
+			    * cmd_history (NULL: by the id), cli_query_id; or NULL */
 	bool show_roles;   /* list the roles in the help text */
 };
 
@@ -168,6 +169,7 @@ struct cli_pager {
 	const char *what;           /* "cannot list the instances" */
 	msgpack_object_type cursor; /* STR (an id) or POSITIVE_INTEGER (an event seq) */
 	const char *strs[16];       /* name, value, ... NULL: string args; NULL values left out */
+	const char *flags[4];       /* name, ... NULL: boolean args sent as true (--NAME) */
 	msgpack_object after;       /* the first cursor; NIL for none */
 	uint64_t limit;             /* per page; 0: the daemon's default */
 	bool all;                   /* follow "next" to the end */
@@ -198,12 +200,35 @@ int cli_pager_option(const struct command *cmd, struct cli_pager *p, int o);
  * added, with a row from add_row for each item, or the line empty when there
  * are none, then, when more may follow, a hint on standard error:
  * "more <key> may follow: docket <group> <verb> [ID] [--NAME VALUE]...
- * [--limit N] --after <next> (or --all)", where p's string arg "id" is the
- * ID operand and the others are options. Frees p and t. Returns 0 or an exit
- * code after reporting "docket: <what>: ...".
+ * [--FLAG]... [--limit N] --after <next> (or --all)", where p's string arg
+ * "id" is the ID operand and the others are options. Frees p and t. Returns
+ * 0 or an exit code after reporting "docket: <what>: ...".
  */
 int cli_pager_list(const struct command *cmd, struct cli_pager *p, struct table *t,
 		   const char *empty, void (*add_row)(struct table *t, const msgpack_object *item));
+
+/*
+ * Shared helpers (cmd_matter.c): the ledger's printers and command-line
+ * values. The x-functions' rule holds: out of memory aborts.
+ */
+/* YYYY-MM-DD by its shape; the daemon checks the date. */
+bool cli_is_date(const char *s);
+/* Append the ids of arg ("a", "a,b": unit or matter ids) to ids; false on an
+ * empty one. */
+bool cli_ids_add(char ***ids, size_t *n, const char *arg);
+void cli_strs_free(char **v, size_t n);
+void cli_pack_strs(msgpack_packer *pk, char *const *v, size_t n);
+/* Print a text value wrapped at 78 columns: first after prefix, the rest after
+ * indent; its own line breaks kept, "-" when it is absent or nil. */
+void cli_print_wrapped(const msgpack_object *o, const char *prefix, const char *indent);
+/* The heading of a section listing the items of array a, after a blank line;
+ * when a has none, the section is one line instead: "<title>: <none>", or
+ * "<title>: -" when a is absent or not an array. Returns whether a has items. */
+bool cli_list_heading(const char *title, const msgpack_object *a, const char *none);
+/* A section of wrapped text, or "<title>: -" when o is absent or nil. */
+void cli_print_text_section(const char *title, const msgpack_object *o);
+/* "you may: <rec's actions>", after a blank line. */
+void cli_print_actions(const msgpack_object *rec);
 
 /*
  * Read a YAML (or JSON) file, "-" for standard input, of at most max bytes
@@ -240,8 +265,10 @@ int cmd_instance_act(const struct command *cmd, int argc, char **argv);
 int cmd_instance_show(const struct command *cmd, int argc, char **argv);
 int cmd_instance_list(const struct command *cmd, int argc, char **argv);
 /* `docket <group> history ID [--after SEQ] [--limit N] [--all]`: the events
- * of cmd's op (instance.history, matter.history), one line each. The group
- * ("instance", "matter") names the object in messages. */
+ * of cmd's op (instance.history, matter.history, task.history), one line
+ * each. The group ("instance", "matter", "task") names the object in
+ * messages. A row without an op (`docket history ID`) reads task.history for
+ * a T- id, matter.history for an M- id, instance.history for any other. */
 int cmd_history(const struct command *cmd, int argc, char **argv);
 int cmd_clock_set(const struct command *cmd, int argc, char **argv);
 int cmd_matter_submit(const struct command *cmd, int argc, char **argv);
@@ -256,5 +283,14 @@ int cmd_meeting_hold(const struct command *cmd, int argc, char **argv);
 int cmd_meeting_decide(const struct command *cmd, int argc, char **argv);
 int cmd_meeting_show(const struct command *cmd, int argc, char **argv);
 int cmd_meeting_list(const struct command *cmd, int argc, char **argv);
+int cmd_task_assign(const struct command *cmd, int argc, char **argv);
+/* `docket task accept|progress|extend|decide-extension|report|verify|return|
+ * cancel|urge|ack`: the step of a task that cmd's verb names, sending cmd's op. */
+int cmd_task_step(const struct command *cmd, int argc, char **argv);
+int cmd_task_list(const struct command *cmd, int argc, char **argv);
+int cmd_task_show(const struct command *cmd, int argc, char **argv);
+int cmd_task_notices(const struct command *cmd, int argc, char **argv);
+int cmd_board(const struct command *cmd, int argc, char **argv);
+int cmd_assess(const struct command *cmd, int argc, char **argv);
 
 #endif

@@ -21,6 +21,9 @@
  * be missing, nil or of another type than expected: it prints as "-",
  * never crashes, and daemon strings reach the terminal only through
  * cli_text().
+ *
+ * The ledger's printers (wrapped text, sections, "you may") and the id-list
+ * and date helpers are shared with cmd_task.c, declared in cli.h.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -86,7 +89,7 @@ static const msgpack_object *get(const msgpack_object *o, const char *key)
 }
 
 /* YYYY-MM-DD by its shape; the daemon checks the date. */
-static bool is_date(const char *s)
+bool cli_is_date(const char *s)
 {
 	for (size_t i = 0; i < 10; i++) {
 		if (i == 4 || i == 7 ? s[i] != '-' : s[i] < '0' || s[i] > '9')
@@ -239,7 +242,7 @@ static void wrap_line(const char *s, const char *prefix, const char *indent)
  * Print a text value wrapped: its own line breaks kept (an empty line
  * stays empty), "-" when it is absent or nil.
  */
-static void print_wrapped(const msgpack_object *o, const char *prefix, const char *indent)
+void cli_print_wrapped(const msgpack_object *o, const char *prefix, const char *indent)
 {
 	const char *p, *end;
 
@@ -277,7 +280,7 @@ static void print_wrapped(const msgpack_object *o, const char *prefix, const cha
 }
 
 /* A section heading, after a blank line. An empty section is one line instead:
- * "Tasks: none" (list_heading). */
+ * "Tasks: none" (cli_list_heading). */
 static void heading(const char *title)
 {
 	printf("\n%s\n", title);
@@ -291,7 +294,7 @@ static bool is_empty_array(const msgpack_object *a)
 /* The heading of a section listing the items of array a; when a has none,
  * the section is one line instead: "<title>: <none>", or "<title>: -" when a
  * is absent or not an array. Returns whether a has items to list. */
-static bool list_heading(const char *title, const msgpack_object *a, const char *none)
+bool cli_list_heading(const char *title, const msgpack_object *a, const char *none)
 {
 	if (is_empty_array(a)) {
 		printf("\n%s: %s\n", title, a && a->type == MSGPACK_OBJECT_ARRAY ? none : "-");
@@ -359,7 +362,7 @@ static void print_support(const msgpack_object *support)
 		printf("  %-3s %s%*s  %*s%s\n", num, k, (int)(wkind - cli_display_width(k)), "",
 		       (int)(wamount - cli_display_width(a)), "", a);
 		if (!cli_is_nil(desc))
-			print_wrapped(desc, "      ", "      ");
+			cli_print_wrapped(desc, "      ", "      ");
 		free(num);
 		free(k);
 		free(a);
@@ -370,7 +373,7 @@ static void print_documents(const msgpack_object *docs)
 {
 	struct table t;
 
-	if (!list_heading("Documents", docs, "none"))
+	if (!cli_list_heading("Documents", docs, "none"))
 		return;
 	table_init(&t, 4);
 	table_add(&t, "NAME", "SIZE", "KEPT", "CHECKSUM");
@@ -402,7 +405,7 @@ static void print_opinions(const msgpack_object *ops)
 	bool cut = false;
 	struct table t;
 
-	if (!list_heading("Opinions", ops, "none asked"))
+	if (!cli_list_heading("Opinions", ops, "none asked"))
 		return;
 	table_init(&t, 7);
 	table_add(&t, "UNIT", "ANSWER", "NOTE", "ASKED", "DEADLINE", "ANSWERED", "COMMENT");
@@ -440,7 +443,7 @@ static void print_opinions(const msgpack_object *ops)
 			continue;
 		unit = cli_text(get(e, "unit"));
 		prefix = cli_xprintf("  comment of %s: ", unit);
-		print_wrapped(comment, prefix, "    ");
+		cli_print_wrapped(comment, prefix, "    ");
 		free(prefix);
 		free(unit);
 	}
@@ -471,7 +474,7 @@ static void print_decision_details(const msgpack_object *d, const char *indent)
 		if (cli_is_nil(v))
 			continue;
 		prefix = cli_xprintf("%s%s: ", indent, keys[i]);
-		print_wrapped(v, prefix, cont);
+		cli_print_wrapped(v, prefix, cont);
 		free(prefix);
 	}
 	if (tasks) {
@@ -485,7 +488,7 @@ static void print_decision_details(const msgpack_object *d, const char *indent)
 
 static void print_decisions(const msgpack_object *ds)
 {
-	if (!list_heading("Decisions", ds, "none"))
+	if (!cli_list_heading("Decisions", ds, "none"))
 		return;
 	for (uint32_t i = 0; i < ds->via.array.size; i++) {
 		const msgpack_object *d = &ds->via.array.ptr[i];
@@ -504,7 +507,7 @@ static void print_tasks(const msgpack_object *tasks)
 {
 	struct table t;
 
-	if (!list_heading("Tasks", tasks, "none"))
+	if (!cli_list_heading("Tasks", tasks, "none"))
 		return;
 	table_init(&t, 6);
 	table_add(&t, "ID", "LEAD", "STATE", "STATUS", "DUE", "TITLE");
@@ -519,17 +522,17 @@ static void print_tasks(const msgpack_object *tasks)
 	table_free(&t);
 }
 
-static void print_text_section(const char *title, const msgpack_object *o)
+void cli_print_text_section(const char *title, const msgpack_object *o)
 {
 	if (cli_is_nil(o)) {
 		printf("\n%s: -\n", title);
 		return;
 	}
 	heading(title);
-	print_wrapped(o, "  ", "  ");
+	cli_print_wrapped(o, "  ", "  ");
 }
 
-static void print_actions(const msgpack_object *rec)
+void cli_print_actions(const msgpack_object *rec)
 {
 	char *s = cli_strs_text(get(rec, "actions"), ", ", "nothing now");
 
@@ -577,14 +580,14 @@ static int print_matter(const msgpack_object *rec)
 	print_matter_header(rec);
 	print_talent(get(rec, "talent"));
 	print_support(get(rec, "support"));
-	print_text_section("Justification", get(rec, "justification"));
+	cli_print_text_section("Justification", get(rec, "justification"));
 	print_documents(get(rec, "documents"));
 	print_opinions(get(rec, "opinions"));
-	print_text_section("Summary", get(rec, "summary"));
-	print_text_section("Proposal", get(rec, "proposal"));
+	cli_print_text_section("Summary", get(rec, "summary"));
+	cli_print_text_section("Proposal", get(rec, "proposal"));
 	print_decisions(get(rec, "decisions"));
 	print_tasks(get(rec, "tasks"));
-	print_actions(rec);
+	cli_print_actions(rec);
 	return 0;
 }
 
@@ -1291,23 +1294,24 @@ static const struct {
 
 static const char *const answers[] = {"agree", "agree_with_conditions", "disagree"};
 
-/* Append the unit ids of arg ("a", "a,b") to units; false on an empty one. */
-static bool units_add(char ***units, size_t *n, const char *arg)
+/* Append the ids of arg ("a", "a,b": unit or matter ids) to ids; false on an
+ * empty one. */
+bool cli_ids_add(char ***ids, size_t *n, const char *arg)
 {
 	const char *p = arg;
 
 	for (;;) {
 		size_t len = strcspn(p, ",");
-		char **u;
+		char **v;
 
 		if (len == 0)
 			return false;
-		u = realloc(*units, (*n + 1) * sizeof(**units));
-		if (!u)
+		v = realloc(*ids, (*n + 1) * sizeof(**ids));
+		if (!v)
 			abort();
-		*units = u;
-		(*units)[*n] = strndup(p, len);
-		if (!(*units)[(*n)++])
+		*ids = v;
+		(*ids)[*n] = strndup(p, len);
+		if (!(*ids)[(*n)++])
 			abort();
 		if (!p[len])
 			return true;
@@ -1315,14 +1319,14 @@ static bool units_add(char ***units, size_t *n, const char *arg)
 	}
 }
 
-static void strs_free(char **v, size_t n)
+void cli_strs_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
 }
 
-static void pack_strs(msgpack_packer *pk, char *const *v, size_t n)
+void cli_pack_strs(msgpack_packer *pk, char *const *v, size_t n)
 {
 	msgpack_pack_array(pk, n);
 	for (size_t i = 0; i < n; i++)
@@ -1404,8 +1408,8 @@ int cmd_matter_step(const struct command *cmd, int argc, char **argv)
 		nargs++;
 	} else if (st->operands == STEP_UNITS) {
 		for (int i = optind + 1; i < argc; i++) {
-			if (!units_add(&units, &n_units, argv[i])) {
-				strs_free(units, n_units);
+			if (!cli_ids_add(&units, &n_units, argv[i])) {
+				cli_strs_free(units, n_units);
 				return cli_usage_error(cmd, "'%s' has an empty unit id", argv[i]);
 			}
 		}
@@ -1425,7 +1429,7 @@ int cmd_matter_step(const struct command *cmd, int argc, char **argv)
 	}
 	if (st->operands == STEP_UNITS) {
 		cli_pack_str(&pk, "units");
-		pack_strs(&pk, units, n_units);
+		cli_pack_strs(&pk, units, n_units);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(step_opts); i++) {
 		if (vals[i]) {
@@ -1435,7 +1439,7 @@ int cmd_matter_step(const struct command *cmd, int argc, char **argv)
 	}
 	r = cli_query(st->op, &sb, &rep, "cannot %s matter '%s'", st->failed, id);
 	msgpack_sbuffer_destroy(&sb);
-	strs_free(units, n_units);
+	cli_strs_free(units, n_units);
 	if (r || !rep)
 		return r;
 	if (rep->result.type != MSGPACK_OBJECT_MAP) {
@@ -1453,7 +1457,7 @@ int cmd_matter_step(const struct command *cmd, int argc, char **argv)
 	print_matter_header(&rep->result);
 	if (st->operands != STEP_ID)
 		print_opinions(get(&rep->result, "opinions"));
-	print_actions(&rep->result);
+	cli_print_actions(&rep->result);
 	docket_reply_free(rep);
 	return 0;
 }
@@ -1519,7 +1523,7 @@ int cmd_matter_list(const struct command *cmd, int argc, char **argv)
 			break;
 		case OPT_FROM:
 		case OPT_TO:
-			if (!is_date(optarg))
+			if (!cli_is_date(optarg))
 				return cli_usage_error(cmd,
 						       "--%s takes a date YYYY-MM-DD, not '%s'",
 						       o == OPT_FROM ? "from" : "to", optarg);
@@ -1602,7 +1606,7 @@ static int print_meeting(const msgpack_object *rec)
 	table_free(&t);
 
 	agenda = get(rec, "agenda");
-	if (!list_heading("Agenda", agenda, "empty"))
+	if (!cli_list_heading("Agenda", agenda, "empty"))
 		return 0;
 	table_init(&t, 5);
 	table_add(&t, "", "MATTER", "STATE", "DECISION", "TITLE");
@@ -1675,7 +1679,7 @@ int cmd_meeting_create(const struct command *cmd, int argc, char **argv)
 	while ((o = cli_getopt(cmd, argc, argv, opts)) != CLI_DONE) {
 		switch (o) {
 		case OPT_DATE:
-			if (!is_date(optarg))
+			if (!cli_is_date(optarg))
 				return cli_usage_error(
 				    cmd, "--date takes a date YYYY-MM-DD, not '%s'", optarg);
 			date = optarg;
@@ -1726,8 +1730,8 @@ int cmd_meeting_agenda(const struct command *cmd, int argc, char **argv)
 		switch (o) {
 		case OPT_ADD:
 		case OPT_REMOVE:
-			if (!(o == OPT_ADD ? units_add(&add, &n_add, optarg)
-					   : units_add(&drop, &n_drop, optarg))) {
+			if (!(o == OPT_ADD ? cli_ids_add(&add, &n_add, optarg)
+					   : cli_ids_add(&drop, &n_drop, optarg))) {
 				r = cli_usage_error(cmd, "--%s '%s' has an empty matter id",
 						    o == OPT_ADD ? "add" : "remove", optarg);
 				goto out;
@@ -1761,11 +1765,11 @@ int cmd_meeting_agenda(const struct command *cmd, int argc, char **argv)
 	cli_pack_str(&pk, id);
 	if (n_add) {
 		cli_pack_str(&pk, "add");
-		pack_strs(&pk, add, n_add);
+		cli_pack_strs(&pk, add, n_add);
 	}
 	if (n_drop) {
 		cli_pack_str(&pk, "remove");
-		pack_strs(&pk, drop, n_drop);
+		cli_pack_strs(&pk, drop, n_drop);
 	}
 	if (reason) {
 		cli_pack_str(&pk, "reason");
@@ -1776,8 +1780,8 @@ int cmd_meeting_agenda(const struct command *cmd, int argc, char **argv)
 	if (!r && rep)
 		r = print_meeting_reply(rep, "changed the agenda of");
 out:
-	strs_free(add, n_add);
-	strs_free(drop, n_drop);
+	cli_strs_free(add, n_add);
+	cli_strs_free(drop, n_drop);
 	return r;
 }
 
@@ -1812,8 +1816,9 @@ static const char *const decisions[] = {"approved", "approved_with_conditions", 
  * "item" counts from 0. */
 static int task_pack(const struct command *cmd, msgpack_packer *pk, const char *arg)
 {
-	const char *part[5];
-	size_t len[5], n = 0;
+	/* Zeroed: the optimiser cannot see that parts past n are never read. */
+	const char *part[5] = {0};
+	size_t len[5] = {0}, n = 0;
 	char **coop = NULL, *s;
 	size_t n_coop = 0;
 	uint64_t item = 0;
@@ -1840,7 +1845,7 @@ static int task_pack(const struct command *cmd, msgpack_packer *pk, const char *
 	s = strndup(part[2], len[2]);
 	if (!s)
 		abort();
-	if (!is_date(s)) {
+	if (!cli_is_date(s)) {
 		free(s);
 		return cli_usage_error(cmd, "--task '%s': the DUE date is YYYY-MM-DD", arg);
 	}
@@ -1849,9 +1854,9 @@ static int task_pack(const struct command *cmd, msgpack_packer *pk, const char *
 		s = strndup(part[3], len[3]);
 		if (!s)
 			abort();
-		if (!units_add(&coop, &n_coop, s)) {
+		if (!cli_ids_add(&coop, &n_coop, s)) {
 			free(s);
-			strs_free(coop, n_coop);
+			cli_strs_free(coop, n_coop);
 			return cli_usage_error(cmd, "--task '%s' has an empty cooperating unit id",
 					       arg);
 		}
@@ -1863,7 +1868,7 @@ static int task_pack(const struct command *cmd, msgpack_packer *pk, const char *
 			abort();
 		if (!cli_parse_u64(s, 1, 1000, &item)) {
 			free(s);
-			strs_free(coop, n_coop);
+			cli_strs_free(coop, n_coop);
 			return cli_usage_error(cmd,
 					       "--task '%s': ITEM is the number of the support "
 					       "item, from 1, as 'docket matter show' lists them",
@@ -1880,13 +1885,13 @@ static int task_pack(const struct command *cmd, msgpack_packer *pk, const char *
 	msgpack_pack_str_with_body(pk, part[2], len[2]);
 	if (n_coop) {
 		cli_pack_str(pk, "cooperating");
-		pack_strs(pk, coop, n_coop);
+		cli_pack_strs(pk, coop, n_coop);
 	}
 	if (item) {
 		cli_pack_str(pk, "item");
 		msgpack_pack_uint64(pk, item - 1);
 	}
-	strs_free(coop, n_coop);
+	cli_strs_free(coop, n_coop);
 	return 0;
 }
 

@@ -257,9 +257,10 @@ int cli_parse_plain(const struct command *cmd, int argc, char **argv, int n, con
 }
 
 /*
- * Paged lists (struct cli_pager, cli.h): instance.list, matter.list and
- * meeting.list (cursor: an id), instance.history and matter.history (cursor:
- * an event seq). Every page is kept, so a cursor can point into the page it
+ * Paged lists (struct cli_pager, cli.h): instance.list, matter.list,
+ * meeting.list, task.list and task.notices (cursor: an id), and the
+ * histories: instance.history, matter.history and task.history (cursor: an
+ * event seq). Every page is kept, so a cursor can point into the page it
  * came from.
  */
 int cli_pager_option(const struct command *cmd, struct cli_pager *p, int o)
@@ -313,6 +314,8 @@ static int pager_run(struct cli_pager *p, docket_client *c)
 
 		for (size_t i = 0; p->strs[i]; i += 2)
 			n += p->strs[i + 1] != NULL;
+		for (size_t i = 0; p->flags[i]; i++)
+			n++;
 		msgpack_sbuffer_init(&sb);
 		msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
 		msgpack_pack_map(&pk, n + (cursor != NULL) + (p->limit != 0));
@@ -321,6 +324,10 @@ static int pager_run(struct cli_pager *p, docket_client *c)
 				cli_pack_str(&pk, p->strs[i]);
 				cli_pack_str(&pk, p->strs[i + 1]);
 			}
+		}
+		for (size_t i = 0; p->flags[i]; i++) {
+			cli_pack_str(&pk, p->flags[i]);
+			msgpack_pack_true(&pk);
 		}
 		if (cursor) {
 			cli_pack_str(&pk, "after");
@@ -422,6 +429,8 @@ static void pager_hint(const struct command *cmd, const struct cli_pager *p)
 		else
 			fprintf(stderr, " --%s %s", p->strs[i], p->strs[i + 1]);
 	}
+	for (size_t i = 0; p->flags[i]; i++)
+		fprintf(stderr, " --%s", p->flags[i]);
 	if (p->limit)
 		fprintf(stderr, " --limit %" PRIu64, p->limit);
 	fprintf(stderr, " --after %s (or --all)\n", n);
@@ -1730,8 +1739,8 @@ int cmd_instance_list(const struct command *cmd, int argc, char **argv)
 }
 
 /*
- * docket instance history, docket matter history: the same events, the same
- * lines (cmd_history, cli.h).
+ * docket instance history, matter history, task history and the top-level
+ * docket history: the same events, the same lines (cmd_history, cli.h).
  */
 
 static bool key_in(const msgpack_object *k, const char *const *names)
@@ -1847,6 +1856,18 @@ static char *event_summary(const msgpack_object *ev)
 		a = cli_text(get(data, "level"));
 		s = cli_xprintf("level %s", a);
 		free(a);
+	} else if (cli_str_is(kind, "urge.issued")) {
+		a = cli_text(get(data, "notice"));
+		b = cli_text(get(data, "level"));
+		s = cli_xprintf("notice %s, level %s", a, b);
+		free(a);
+		free(b);
+	} else if (cli_str_is(kind, "urge.acked")) {
+		a = cli_text(get(data, "notice"));
+		b = cli_text(get(data, "unit"));
+		s = cli_xprintf("notice %s acknowledged by %s", a, b);
+		free(a);
+		free(b);
 	} else if (cli_str_is(kind, "countersign.deemed")) {
 		/* "unit", or the "units" deemed at once. */
 		a = get(data, "unit") ? cli_text(get(data, "unit"))
@@ -1860,7 +1881,7 @@ static char *event_summary(const msgpack_object *ev)
 	}
 	/* Whom a ladder step or a countersign addressed; the other kinds say it. */
 	if (!cli_str_is(kind, "instance.started") && !cli_str_is(kind, "instance.entered") &&
-	    !cli_str_is(kind, "countersign.deemed") && units &&
+	    !cli_str_is(kind, "countersign.deemed") && !cli_str_is(kind, "urge.acked") && units &&
 	    units->type == MSGPACK_OBJECT_ARRAY && units->via.array.size > 0) {
 		a = cli_strs_text(units, ", ", "");
 		b = s;
@@ -1871,7 +1892,7 @@ static char *event_summary(const msgpack_object *ev)
 	return s;
 }
 
-/* A row of `instance history` and `matter history`. */
+/* A row of a history. */
 static void event_row(struct table *t, const msgpack_object *ev)
 {
 	const msgpack_object *actor = get(ev, "actor");
@@ -1893,11 +1914,18 @@ int cmd_history(const struct command *cmd, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct cli_pager p = {
-	    .op = cmd->op,
 	    .key = "events",
 	    .cursor = MSGPACK_OBJECT_POSITIVE_INTEGER,
 	    .after = {.type = MSGPACK_OBJECT_NIL},
 	};
+	static const struct {
+		const char *prefix, *group, *op;
+	} by_prefix[] = {
+		{"T-", "task", "task.history"},
+		{"M-", "matter", "matter.history"},
+		{"", "instance", "instance.history"}, /* any other id */
+	};
+	struct command of_id;
 	char *what, need[64];
 	struct table t;
 	int o, r;
@@ -1907,10 +1935,26 @@ int cmd_history(const struct command *cmd, int argc, char **argv)
 		if (r >= 0)
 			return r;
 	}
-	snprintf(need, sizeof(need), "the %s ID", cmd->group);
+	if (cmd->group[0])
+		snprintf(need, sizeof(need), "the %s ID", cmd->group);
+	else
+		snprintf(need, sizeof(need), "the ID: T-..., M-... or another instance id");
 	r = cli_want_operands(cmd, argc, argv, 1, 1, need);
 	if (r >= 0)
 		return r;
+	if (!cmd->op) {
+		/* `docket history ID`: read as the id's own group reads it, which
+		 * then names it in messages and in the hint. */
+		size_t i = 0;
+
+		while (strncmp(argv[optind], by_prefix[i].prefix, strlen(by_prefix[i].prefix)) != 0)
+			i++;
+		of_id = *cmd;
+		of_id.group = by_prefix[i].group;
+		of_id.op = by_prefix[i].op;
+		cmd = &of_id;
+	}
+	p.op = cmd->op;
 	p.strs[0] = "id";
 	p.strs[1] = argv[optind];
 	what = cli_xprintf("cannot read the history of %s '%s'", cmd->group, argv[optind]);

@@ -100,6 +100,16 @@ static const struct command commands[] = {
 	 "One line per event: seq, local time, kind, actor, addressed units. With --json,\n"
 	 "one JSON object per line, as stored.\n",
 	 "events.since", false},
+	{"", "history", cmd_history, "ID [--after SEQ] [--limit N] [--all]",
+	 "show the timeline of a task, a matter, a meeting or any other instance\n"
+	 "\n"
+	 "  ID             a task (T-2026-0001), a matter (M-2026-0001), or any other\n"
+	 "                 instance id (a meeting, LG-2026-0003)\n"
+	 HISTORY_HELP
+	 "\n"
+	 "Reads task.history for a task, matter.history for a matter, instance.history\n"
+	 "for any other id: the lines of 'docket instance history'.\n",
+	 NULL, false},
 	{"calendar", "show", cmd_calendar_show, "YYYY-MM",
 	 "show one month of the working-day calendar deadlines are counted with\n"
 	 "\n"
@@ -378,6 +388,163 @@ static const struct command commands[] = {
 	 "  --limit N      at most N meetings a page (1-1000)\n"
 	 "  --all          follow the pages to the end\n",
 	 "meeting.list", false},
+	{"task", "assign", cmd_task_assign,
+	 "--title T --lead U [--lead U]... [--cooperating U,U] (--due DATE | --in N) "
+	 "[--description D]",
+	 "assign a task to a lead unit, or the same task to several units, one task each\n"
+	 "\n"
+	 "  --title T          the task's title (2-200 characters)\n"
+	 "  --lead U           the unit that leads it; repeat --lead, or separate unit ids\n"
+	 "                     by commas, to assign one task to each unit\n"
+	 "  --cooperating U,U  the units that cooperate, separated by commas (at most 50)\n"
+	 "  --due DATE         the due day, YYYY-MM-DD: the deadline is the end of that day\n"
+	 "  --in N             due N working days from today (1-3650), instead of --due\n"
+	 "  --description D    what is to be done (up to 8000 bytes)\n"
+	 "\n"
+	 "The task is a directive; the tasks a meeting decides are assigned by 'docket\n"
+	 "meeting decide'. Prints the tasks assigned.\n",
+	 "task.assign", false},
+	{"task", "accept", cmd_task_step, "ID",
+	 "sign for a task: the lead unit takes it on\n"
+	 "\n"
+	 "  ID             the task id, for example T-2026-0001\n"
+	 "\n"
+	 "The task moves to in progress. Prints the task and what you may do next.\n",
+	 "task.accept", false},
+	{"task", "progress", cmd_task_step, "ID --percent N --text T",
+	 "report progress on a task (its lead or a cooperating unit)\n"
+	 "\n"
+	 "  --percent N    how much of the task is done, 0-100\n"
+	 "  --text T       what was done (up to 8000 bytes)\n",
+	 "task.progress", false},
+	{"task", "extend", cmd_task_step, "ID --due DATE --reason R",
+	 "ask the office for a later due day (the lead unit)\n"
+	 "\n"
+	 "  --due DATE     the due day asked for, YYYY-MM-DD, later than the current one\n"
+	 "  --reason R     why (2-2000 characters)\n"
+	 "\n"
+	 "One request may wait at a time; the office decides it with 'docket task\n"
+	 "decide-extension'.\n",
+	 "task.extend", false},
+	{"task", "decide-extension", cmd_task_step, "ID (--approve | --refuse) [--note N]",
+	 "approve or refuse the extension the lead unit asked for (the office)\n"
+	 "\n"
+	 "  --approve      the task is due on the day asked for\n"
+	 "  --refuse       the due day stays\n"
+	 "  --note N       a note for the record and the lead unit (up to 2000 bytes)\n",
+	 "task.decide-extension", false},
+	{"task", "report", cmd_task_step, "ID --text T",
+	 "report a task done (the lead unit)\n"
+	 "\n"
+	 "  --text T       the completion report (up to 8000 bytes)\n"
+	 "\n"
+	 "The office then verifies it ('docket task verify') or returns it for rework\n"
+	 "('docket task return').\n",
+	 "task.report", false},
+	{"task", "verify", cmd_task_step, "ID [--note N]",
+	 "verify a task reported done, and close it (the office)\n"
+	 "\n"
+	 "  --note N       a note for the record\n",
+	 "task.verify", false},
+	{"task", "return", cmd_task_step, "ID --reason R (--due DATE | --in N)",
+	 "return a task reported done for rework, with a new due day (the office)\n"
+	 "\n"
+	 "  --reason R     what is still to be done (2-2000 characters)\n"
+	 "  --due DATE     the new due day, YYYY-MM-DD\n"
+	 "  --in N         due N working days from today (1-3650), instead of --due\n",
+	 "task.return", false},
+	{"task", "cancel", cmd_task_step, "ID --reason R",
+	 "cancel a task (the office)\n"
+	 "\n"
+	 "  --reason R     why, for the record and the units\n",
+	 "task.cancel", false},
+	{"task", "urge", cmd_task_step, "ID --text T [--serious]",
+	 "urge the lead unit of a task with a notice it acknowledges (the office)\n"
+	 "\n"
+	 "  --text T       the notice's text (2-2000 characters)\n"
+	 "  --serious      a serious urge, instead of an ordinary one\n"
+	 "\n"
+	 "Prints the notice; the unit acknowledges it with 'docket task ack NOTICE'.\n",
+	 "task.urge", false},
+	{"task", "ack", cmd_task_step, "NOTICE [--note N]",
+	 "acknowledge a notice to your unit: a reminder, an urge or an escalation\n"
+	 "\n"
+	 "  NOTICE         the notice id, for example DB-2026-0031; 'docket task notices\n"
+	 "                 --pending' lists those waiting\n"
+	 "  --note N       your answer, for the record (up to 2000 bytes)\n",
+	 "task.ack", false},
+	{"task", "list", cmd_task_list,
+	 "[--unit U] [--status S] [--state S] [--source S] [--matter M] [--after ID] [--limit N] "
+	 "[--all]",
+	 "list tasks in id order, one page, or all of them with --all\n"
+	 "\n"
+	 "  --unit U       only tasks unit U leads or cooperates on (a member unit sees\n"
+	 "                 only its own)\n"
+	 "  --status S     green, yellow, red, done, or open (any but done)\n"
+	 "  --state S      only tasks in state S (assigned, in-progress, reported, ...)\n"
+	 "  --source S     directive or decision\n"
+	 "  --matter M     only the tasks of matter M\n"
+	 "  --after ID     start after this task id\n"
+	 "  --limit N      at most N tasks a page (1-1000)\n"
+	 PAGES_HELP
+	 "\n"
+	 "DONE is the last progress reported, in percent.\n",
+	 "task.list", false},
+	{"task", "show", cmd_task_show, "ID",
+	 "show one task in full: deadline and status, progress, extensions, returns, notices\n"
+	 "\n"
+	 "The status is green (on time), yellow (due soon), red (overdue), done or\n"
+	 "cancelled; the due day is the one in force, after extensions and returns, and\n"
+	 "the deadline the end of that day. 'you may' lists the steps your unit may take.\n",
+	 "task.show", false},
+	{"task", "history", cmd_history, "ID [--after SEQ] [--limit N] [--all]",
+	 "show the timeline of a task, one event a line\n"
+	 "\n"
+	 HISTORY_HELP
+	 "\n"
+	 "The lines of 'docket instance history', and the notices issued and acknowledged\n"
+	 "(urge.issued, urge.acked).\n",
+	 "task.history", false},
+	{"task", "notices", cmd_task_notices,
+	 "[--unit U] [--task T] [--pending] [--after ID] [--limit N] [--all]",
+	 "list the notices on tasks: reminders, urges and escalations, in id order\n"
+	 "\n"
+	 "  --unit U       only those to unit U (a member unit sees only its own)\n"
+	 "  --task T       only those on task T\n"
+	 "  --pending      only those not acknowledged yet ('docket task ack NOTICE')\n"
+	 "  --after ID     start after this notice id\n"
+	 "  --limit N      at most N notices a page (1-1000)\n"
+	 PAGES_HELP,
+	 "task.notices", false},
+	{"", "board", cmd_board, "[--unit U] [--json | --csv]",
+	 "show the supervision board: each unit's tasks by status, then the red and yellow ones\n"
+	 "\n"
+	 "  --unit U       only unit U's row and tasks\n"
+	 "  --csv          the units' rows as CSV: a header line, then one line per unit\n"
+	 "\n"
+	 "A row for each unit that leads a task (a member unit's own first): its open\n"
+	 "tasks, those green, yellow and red, and those done on time and late; then the\n"
+	 "totals. The red tasks follow, most overdue first, then the yellow ones, fewest\n"
+	 "working days left first.\n",
+	 "board", false},
+	{"", "assess", cmd_assess, "--from DATE --to DATE [--json | --csv]",
+	 "assess the member units over a period: their tasks, urges and opinions, and a score\n"
+	 "\n"
+	 "  --from DATE    the first day of the period, YYYY-MM-DD\n"
+	 "  --to DATE      the last day, included\n"
+	 "  --csv          the units' rows as CSV: a header line, then one line per unit\n"
+	 "                 with every counter and the score\n"
+	 "\n"
+	 "A row per member unit (a member unit sees its own only): DUE, its tasks due in\n"
+	 "the period; ON TIME and LATE, those verified done, reported by their deadline\n"
+	 "or after (a late report returned for rework stays late); OVERDUE, those past\n"
+	 "their deadline and not reported done; AWAITING, those reported and awaiting\n"
+	 "verification; DAYS OVER, the working days overdue in all; URGES, SERIOUS and\n"
+	 "ESCALATED, the urge notices, serious urge notices and escalations it received;\n"
+	 "RETURNED, its tasks returned for rework; EXTENSIONS, the extensions granted to\n"
+	 "it; OP ON TIME, OP LATE and OP DEEMED, its opinions on matters given on time,\n"
+	 "late, or deemed (not given); and SCORE, by the formula printed above the table.\n",
+	 "assess", false},
 	{"clock", "set", cmd_clock_set, "(TIME | --advance DURATION)",
 	 "move the test clock of a docketd started with test_clock, and fire what fell due\n"
 	 "\n"
@@ -531,7 +698,8 @@ static void print_main_help(void)
 	       "\n"
 	       "docket talks to docketd, the coordination daemon of a leading group: units,\n"
 	       "their keys, workflows and their instances, talent-support matters, the\n"
-	       "meetings that decide them, and the event log.\n"
+	       "meetings that decide them, the tasks that carry decisions out, their board\n"
+	       "and the units' assessment, and the event log.\n"
 	       "\n"
 	       "Commands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)

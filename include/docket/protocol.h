@@ -184,7 +184,42 @@ enum docket_error {
 	X("meeting.show", meeting_show, DOCKET_OP_READ, DOCKET_R_ANY,                     \
 	  "one meeting with its agenda and decisions")                                   \
 	X("meeting.list", meeting_list, DOCKET_OP_READ, DOCKET_R_ANY,                     \
-	  "meetings in id order, paged")
+	  "meetings in id order, paged")                                                 \
+	X("task.assign", task_assign, DOCKET_OP_WRITE, DOCKET_R_DECIDE,                   \
+	  "assign a task (a directive) to one lead unit, or one task each to several")   \
+	X("task.accept", task_accept, DOCKET_OP_WRITE, DOCKET_R(MEMBER),                  \
+	  "the lead unit signs for its task")                                            \
+	X("task.progress", task_progress, DOCKET_OP_WRITE, DOCKET_R(MEMBER),              \
+	  "the lead or a cooperating unit reports progress: percent done and a text")    \
+	X("task.extend", task_extend, DOCKET_OP_WRITE, DOCKET_R(MEMBER),                  \
+	  "the lead unit asks for an extension: a new date and a reason")               \
+	X("task.decide-extension", task_decide_extension, DOCKET_OP_WRITE, DOCKET_R_OFFICE, \
+	  "the office approves or refuses the pending extension request")               \
+	X("task.report", task_report, DOCKET_OP_WRITE, DOCKET_R(MEMBER),                  \
+	  "the lead unit reports the task done, with a completion report")              \
+	X("task.verify", task_verify, DOCKET_OP_WRITE, DOCKET_R_OFFICE,                   \
+	  "the office verifies a reported task and closes it")                           \
+	X("task.return", task_return, DOCKET_OP_WRITE, DOCKET_R_OFFICE,                   \
+	  "the office returns a reported task for rework, with a reason and a new deadline") \
+	X("task.cancel", task_cancel, DOCKET_OP_WRITE, DOCKET_R_OFFICE,                   \
+	  "the office cancels a task, with a reason")                                    \
+	X("task.urge", task_urge, DOCKET_OP_WRITE, DOCKET_R_OFFICE,                       \
+	  "the office issues an urge notice on an open task to its lead unit")           \
+	X("task.ack", task_ack, DOCKET_OP_WRITE, DOCKET_R_ANY,                            \
+	  "the unit an urge notice is addressed to acknowledges it")                     \
+	X("task.list", task_list, DOCKET_OP_READ, DOCKET_R_ANY,                           \
+	  "tasks by unit, status, state, source or matter, in id order, paged")          \
+	X("task.show", task_show, DOCKET_OP_READ, DOCKET_R_ANY,                           \
+	  "one task in full: deadlines, status, progress, extensions, returns, notices")  \
+	X("task.history", task_history, DOCKET_OP_READ, DOCKET_R_ANY,                     \
+	  "the timeline of one task, urge notices included")                             \
+	X("task.notices", task_notices, DOCKET_OP_READ, DOCKET_R_ANY,                     \
+	  "urge notices by unit or task, optionally only those not yet acknowledged")    \
+	X("board", board, DOCKET_OP_READ, DOCKET_R_ANY,                                   \
+	  "the supervision board: per unit open, green, yellow, red, done on time and "   \
+	  "late, and the red and yellow tasks")                                          \
+	X("assess", assess, DOCKET_OP_READ, DOCKET_R_ANY,                                 \
+	  "the assessment of the member units over a period, with each unit's score")
 
 /*
  * Event kinds: X(ident, wire name, description). The PUB topic of an event is
@@ -216,7 +251,10 @@ enum docket_error {
 	X(CALENDAR_EXHAUSTED, "calendar.exhausted",                                      \
 	  "a deadline runs past the last calendar year loaded and was not set")          \
 	X(DEADLINE_RECOMPUTED, "deadline.recomputed",                                    \
-	  "a newly loaded calendar changed an open deadline")
+	  "an open deadline changed: a new calendar was loaded, or an extension granted") \
+	X(URGE_ISSUED, "urge.issued",                                                    \
+	  "an urge notice was issued on a task: reminder, urge, serious or escalation")  \
+	X(URGE_ACKED, "urge.acked", "the unit an urge notice is addressed to acknowledged it")
 
 enum docket_event_kind {
 #define X(id, name, desc) DOCKET_EV_##id,

@@ -202,6 +202,8 @@ void harness_start_workflows(struct harness *h, const char *const *workflows,
 		snprintf(cal, sizeof(cal), "%s/calendars", h->workflows_dir);
 		snprintf(src, sizeof(src), "%s/calendars", DOCKET_SOURCE_WORKFLOWS);
 		assert_int_equal(symlink(src, cal), 0);
+		/* docketd does not start without its assessment formula. */
+		harness_install_workflow(h, "workflows/assessment.yaml");
 		for (const char *const *w = workflows; *w; w++)
 			harness_install_workflow(h, *w);
 	} else {

@@ -298,8 +298,10 @@ static void check_validates_workflow_definitions(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(link, sizeof(link), "%s/calendars", dir);
 	assert_int_equal(symlink(DOCKET_SOURCE_WORKFLOWS "/calendars", link), 0);
+	copy_file(DOCKET_SOURCE_WORKFLOWS "/assessment.yaml", dir, "assessment.yaml");
 	copy_file(DOCKET_TEST_WORKFLOWS "/good/test-approval.yaml", dir, "test-approval.yaml");
-	/* The configuration lives outside: every *.yaml in workflows_dir is a definition. */
+	/* The configuration lives outside: every *.yaml in workflows_dir but
+	 * assessment.yaml is a definition. */
 	snprintf(cfg, sizeof(cfg), "%s/check.yaml", h->dir);
 	f = fopen(cfg, "we");
 	assert_non_null(f);
@@ -313,6 +315,63 @@ static void check_validates_workflow_definitions(void **state)
 	copy_file(DOCKET_TEST_WORKFLOWS "/bad/alias.yaml", dir, "alias.yaml");
 	assert_int_equal(run_check(cfg, out, sizeof(out)), 78);
 	snprintf(want, sizeof(want), "%s/alias.yaml:18:11: aliases (*s) are not allowed", dir);
+	assert_non_null(strstr(out, want));
+	{
+		char cmd[160];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		(void)!system(cmd);
+	}
+}
+
+/* --check loads the assessment formula and reports a broken one by position. */
+static void check_validates_the_assessment_formula(void **state)
+{
+	char dir[] = "/tmp/docket-assess-XXXXXX", cfg[400], link[128], path[160], out[8192];
+	char want[300];
+	struct harness *h = *state;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(link, sizeof(link), "%s/calendars", dir);
+	assert_int_equal(symlink(DOCKET_SOURCE_WORKFLOWS "/calendars", link), 0);
+	copy_file(DOCKET_TEST_WORKFLOWS "/good/test-approval.yaml", dir, "test-approval.yaml");
+	snprintf(cfg, sizeof(cfg), "%s/check.yaml", h->dir);
+	f = fopen(cfg, "we");
+	assert_non_null(f);
+	fprintf(f, "state_dir: %s/state\nworkflows_dir: %s\n", h->dir, dir);
+	fclose(f);
+
+	/* Missing: the operator is told to install the shipped one. */
+	assert_int_equal(run_check(cfg, out, sizeof(out)), 78);
+	snprintf(want, sizeof(want), "%s/assessment.yaml: no assessment formula: install the "
+		 "shipped one", dir);
+	assert_non_null(strstr(out, want));
+
+	copy_file(DOCKET_SOURCE_WORKFLOWS "/assessment.yaml", dir, "assessment.yaml");
+	if (run_check(cfg, out, sizeof(out)) != 0)
+		fail_msg("docketd --check refused the shipped assessment formula:\n%s", out);
+	assert_non_null(strstr(out, "assessment formula 'Annual assessment of the member units'"));
+	/* Not taken for a workflow definition. */
+	assert_non_null(strstr(out, "1 workflow definition in"));
+
+	/* Broken: every problem, each at its file:line:col. */
+	snprintf(path, sizeof(path), "%s/assessment.yaml", dir);
+	f = fopen(path, "we");
+	assert_non_null(f);
+	fputs("assessment: 1\ntitle: Broken\nbase: 100\nmin: 0\nmax: 100\npoints:\n"
+	      "  done_on_time: 0\n  done_late: -2\n  still_overdue: -5\n  day_overdue: -0.125\n"
+	      "  serious_urge: -2\n  escalation: -3\n  returned: -1\n  extension: -0.5\n"
+	      "  opinion_on_time: 0\n  opinion_late: -1\n  opinion_deemed: -0.5\n"
+	      "supervision:\n  behind_by: 101\n",
+	      f);
+	fclose(f);
+	assert_int_equal(run_check(cfg, out, sizeof(out)), 78);
+	snprintf(want, sizeof(want), "%s:7:3: points is missing 'urge'", path);
+	assert_non_null(strstr(out, want));
+	snprintf(want, sizeof(want), "%s:10:16: 'day_overdue' has more than 2 digits", path);
+	assert_non_null(strstr(out, want));
+	snprintf(want, sizeof(want), "%s:19:14: 'behind_by' must be a whole number", path);
 	assert_non_null(strstr(out, want));
 	{
 		char cmd[160];
@@ -337,6 +396,8 @@ int main(int argc, char **argv)
 						teardown),
 		cmocka_unit_test(check_warns_when_the_calendar_runs_out),
 		cmocka_unit_test_setup_teardown(check_validates_workflow_definitions, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(check_validates_the_assessment_formula, setup,
 						teardown),
 	};
 

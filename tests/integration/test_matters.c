@@ -354,17 +354,18 @@ static void assert_state(struct t *t, const char *id, const char *want)
 	docket_reply_free(rep);
 }
 
-/* Fire action (with no fields, or one text field) on task id as c. */
+/* The task step task.<action> (with no argument, or one text argument) on task id as c. */
 static void task_act(docket_client *c, const char *id, const char *action, const char *field,
 		     const char *value, const char *want_state)
 {
 	docket_reply *rep;
+	char op[32];
 
+	snprintf(op, sizeof(op), "task.%s", action);
 	if (field)
-		rep = harness_ok(c, "instance.act", "{s:s s:s s:{s:s}}", "id", id, "action", action,
-				 "fields", field, value);
+		rep = harness_ok(c, op, "{s:s s:s}", "id", id, field, value);
 	else
-		rep = harness_ok(c, "instance.act", "{s:s s:s}", "id", id, "action", action);
+		rep = harness_ok(c, op, "{s:s}", "id", id);
 	harness_assert_str(harness_get(&rep->result, "state"), want_state);
 	docket_reply_free(rep);
 }
@@ -552,7 +553,7 @@ static void matter_goes_from_submission_to_closed_through_a_meeting(void **state
 	rep = harness_ok(t->c[HOUSING], "instance.show", "{s:s}", "id", t2);
 	harness_assert_str(harness_get(harness_get(&rep->result, "fields"), "lead"), "housing");
 	harness_assert_str(harness_get(harness_get(&rep->result, "fields"), "due"), "2026-04-30");
-	harness_assert_strs(harness_get(&rep->result, "actions"), KINDS("accept"));
+	harness_assert_strs(harness_get(&rep->result, "actions"), KINDS("accept", "extend"));
 	docket_reply_free(rep);
 
 	/* The matter lists its decision and its tasks; the meeting its decision. */
@@ -931,7 +932,7 @@ static void nested_refusals_name_the_argument_at_fault(void **state)
 	agenda_add(t, lg, id);
 	hold(t->office, lg);
 	refused(t, t->office, DOCKET_EBADARG,
-		"task 1: field 'due' of action 'assign' must be a date", "meeting.decide",
+		"task 1: argument 'due' must be a date written YYYY-MM-DD", "meeting.decide",
 		"{s:s s:s s:s s:s s:[{s:s s:s s:s}]}", "id", lg, "matter", id, "decision",
 		"approved", "minutes", "LG-45/1", "tasks", "title", "Pay", "lead", "finance", "due",
 		"30/06/2026");

@@ -44,6 +44,7 @@
 static struct wf_def *ta;     /* test-approval */
 static struct wf_def *tc;     /* test-countersign */
 static struct wf_def *tt;     /* test: another workflow */
+static struct wf_def *td;     /* test-due-field: deadlines from a date field */
 static struct calendar *cn;   /* the shipped calendar: 2025 and 2026 */
 static struct calendar *cn27; /* the same with a 2027 of weekends only */
 static struct calendar *wk;   /* "t": a 2026 of weekends only */
@@ -442,7 +443,9 @@ static int group_setup(void **state_)
 		0 ||
 	    workflow_load_file(DOCKET_TEST_WORKFLOWS "/engine/test-countersign.yaml", stderr,
 			       &tc) != 0 ||
-	    workflow_load_file(DOCKET_TEST_WORKFLOWS "/good/test.yaml", stderr, &tt) != 0)
+	    workflow_load_file(DOCKET_TEST_WORKFLOWS "/good/test.yaml", stderr, &tt) != 0 ||
+	    workflow_load_file(DOCKET_TEST_WORKFLOWS "/engine/test-due-field.yaml", stderr, &td) !=
+		0)
 		return -1;
 	return 0;
 }
@@ -453,6 +456,7 @@ static int group_teardown(void **state_)
 	workflow_free(ta);
 	workflow_free(tc);
 	workflow_free(tt);
+	workflow_free(td);
 	calendar_free(cn);
 	calendar_free(cn27);
 	calendar_free(wk);
@@ -1619,6 +1623,160 @@ static void test_record_round_trips_and_refuses_malformed(void **state_)
 	eng_effects_clear(&fx);
 }
 
+
+/* --- Deadlines from a date field --- */
+
+/* test-due-field assigned by the office at now to lead finance, due on the date given. */
+static struct eng_instance *assigned(int64_t now, const char *due)
+{
+	struct eng_instance *i = start(td, "office", DOCKET_ROLE_OFFICE, now);
+	struct eng_effects fx = {0};
+	struct fields f;
+	msgpack_packer *pk = fields_begin(&f, 2);
+
+	kv_str(pk, "lead", "finance");
+	kv_str(pk, "due", due);
+	must_act(td, i, "office", DOCKET_ROLE_OFFICE, "assign", fields_end(&f), now, &fx);
+	fields_done(&f);
+	eng_effects_clear(&fx);
+	return i;
+}
+
+static void must_act_date(struct eng_instance *i, const char *action, const char *due, int64_t now,
+			  struct eng_effects *fx)
+{
+	struct fields f;
+
+	kv_str(fields_begin(&f, 1), "due", due);
+	must_act(td, i, "office", DOCKET_ROLE_OFFICE, action, fields_end(&f), now, fx);
+	fields_done(&f);
+}
+
+static void test_a_date_field_sets_the_deadline_at_the_end_of_its_day(void **state_)
+{
+	/* Monday 03-02, due Friday 03-20: due soon when 3 working days are left. */
+	int64_t now = at(2026, 3, 2, 10);
+	struct eng_instance *i = assigned(now, "2026-03-20");
+
+	(void)state_;
+	assert_int_equal(i->state, state(td, "open"));
+	assert_int_equal(i->deadline_ms, at(2026, 3, 21, 0));
+	assert_int_equal(i->due_soon_ms, at(2026, 3, 18, 0));
+	assert_int_equal(eng_status(td, i, at(2026, 3, 17, 23)), ENG_STATUS_GREEN);
+	assert_int_equal(eng_status(td, i, at(2026, 3, 18, 0)), ENG_STATUS_YELLOW);
+	assert_int_equal(eng_status(td, i, at(2026, 3, 21, 0) - 1), ENG_STATUS_YELLOW);
+	assert_int_equal(eng_status(td, i, at(2026, 3, 21, 0)), ENG_STATUS_RED);
+	eng_instance_free(i);
+
+	/* Across Qingming (Saturday 04-04 to Monday 04-06 off in 2026): due Wednesday
+	 * 04-08 is due soon from the end of Thursday 04-02, when only Friday 04-03,
+	 * Tuesday 04-07 and Wednesday 04-08 are left. */
+	i = assigned(now, "2026-04-08");
+	assert_int_equal(i->deadline_ms, at(2026, 4, 9, 0));
+	assert_int_equal(i->due_soon_ms, at(2026, 4, 3, 0));
+	eng_instance_free(i);
+}
+
+static void test_a_step_counted_from_entering_fires_once_a_working_day_later(void **state_)
+{
+	/* Friday 03-06 at 10:00: one working day after is the end of Monday 03-09. */
+	int64_t now = at(2026, 3, 6, 10);
+	struct eng_instance *i = assigned(now, "2026-03-31");
+	struct eng_effects fx = {0};
+
+	(void)state_;
+	assert_int_equal(eng_next_due(td, cn, i), at(2026, 3, 10, 0));
+	assert_int_equal(due(td, i, at(2026, 3, 10, 0) - 1, &fx), 0);
+	assert_int_equal(due(td, i, at(2026, 3, 10, 0), &fx), 1);
+	assert_string_equal(kinds(&fx), "urge");
+	assert_int_equal(fx.v[0].level, WF_LEVEL_REMINDER);
+	assert_true(fx_has_unit(&fx.v[0], "finance"));
+	assert_int_equal(due(td, i, at(2026, 3, 12, 0), &fx), 0);
+	/* Next: due soon, three working days before the end of 03-31. */
+	assert_int_equal(eng_next_due(td, cn, i), at(2026, 3, 27, 0));
+	eng_instance_free(i);
+	eng_effects_clear(&fx);
+}
+
+static void test_points_passed_before_a_state_was_entered_do_not_fire_again(void **state_)
+{
+	int64_t now = at(2026, 3, 2, 10);
+	struct eng_instance *i = assigned(now, "2026-03-20");
+	struct eng_effects fx = {0};
+
+	(void)state_;
+	/* Waiting for the signature past the deadline: reminder, due soon, overdue, urge. */
+	assert_int_equal(due(td, i, at(2026, 3, 23, 12), &fx), 4);
+	assert_string_equal(kinds(&fx), "urge due-soon overdue urge");
+	eng_effects_clear(&fx);
+	/* Signed late: the working state has the same deadline; nothing fires again... */
+	must_act(td, i, "finance", DOCKET_ROLE_MEMBER, "accept", NULL, at(2026, 3, 23, 12), &fx);
+	eng_effects_clear(&fx);
+	assert_int_equal(i->state, state(td, "working"));
+	assert_int_equal(i->deadline_ms, at(2026, 3, 21, 0));
+	assert_int_equal(eng_status(td, i, at(2026, 3, 23, 12)), ENG_STATUS_RED);
+	/* ...but the serious urge, still ahead (end of Wednesday 03-25), fires once. */
+	assert_int_equal(eng_next_due(td, cn, i), at(2026, 3, 26, 0));
+	assert_int_equal(due(td, i, at(2026, 4, 30, 0), &fx), 1);
+	assert_string_equal(kinds(&fx), "urge");
+	assert_int_equal(fx.v[0].level, WF_LEVEL_SERIOUS);
+	assert_int_equal(fx.v[0].at_ms, at(2026, 3, 26, 0));
+	assert_int_equal(eng_next_due(td, cn, i), 0);
+	eng_instance_free(i);
+	eng_effects_clear(&fx);
+}
+
+static void test_setting_the_date_again_recounts_the_deadline_and_its_ladder(void **state_)
+{
+	int64_t now = at(2026, 3, 2, 10);
+	struct eng_instance *i = assigned(now, "2026-03-20");
+	struct eng_effects fx = {0};
+
+	(void)state_;
+	must_act(td, i, "finance", DOCKET_ROLE_MEMBER, "accept", NULL, now, &fx);
+	eng_effects_clear(&fx);
+	assert_int_equal(due(td, i, at(2026, 3, 23, 12), &fx), 3);
+	assert_string_equal(kinds(&fx), "due-soon overdue urge");
+	eng_effects_clear(&fx);
+
+	/* Extended on Monday 03-23 to Tuesday 03-31: green again, the ladder re-armed. */
+	must_act_date(i, "extend", "2026-03-31", at(2026, 3, 23, 12), &fx);
+	assert_string_equal(kinds(&fx), "acted recomputed");
+	assert_int_equal(fx.v[1].old_ms, at(2026, 3, 21, 0));
+	assert_int_equal(fx.v[1].new_ms, at(2026, 4, 1, 0));
+	eng_effects_clear(&fx);
+	assert_int_equal(i->deadline_ms, at(2026, 4, 1, 0));
+	assert_int_equal(i->due_soon_ms, at(2026, 3, 27, 0));
+	assert_int_equal(eng_status(td, i, at(2026, 3, 23, 12)), ENG_STATUS_GREEN);
+	assert_int_equal(due(td, i, at(2026, 4, 1, 0), &fx), 3);
+	assert_string_equal(kinds(&fx), "due-soon overdue urge");
+	assert_int_equal(fx.v[0].at_ms, at(2026, 3, 27, 0));
+	eng_effects_clear(&fx);
+
+	/* An action that does not set the date leaves the deadline and the ladder alone. */
+	{
+		struct fields f;
+
+		kv_str(fields_begin(&f, 1), "text", "on it");
+		must_act(td, i, "office", DOCKET_ROLE_OFFICE, "note", fields_end(&f),
+			 at(2026, 4, 1, 12), &fx);
+		fields_done(&f);
+	}
+	assert_string_equal(kinds(&fx), "acted");
+	eng_effects_clear(&fx);
+	assert_int_equal(due(td, i, at(2026, 4, 1, 12), &fx), 0);
+
+	/* Extended while the new date's due-soon point has passed: it is not fired. */
+	must_act_date(i, "extend", "2026-04-02", at(2026, 4, 1, 12), &fx);
+	eng_effects_clear(&fx);
+	assert_int_equal(eng_status(td, i, at(2026, 4, 1, 12)), ENG_STATUS_YELLOW);
+	assert_int_equal(eng_next_due(td, cn, i), at(2026, 4, 3, 0));
+	assert_int_equal(due(td, i, at(2026, 4, 3, 0), &fx), 2);
+	assert_string_equal(kinds(&fx), "overdue urge");
+	eng_instance_free(i);
+	eng_effects_clear(&fx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1641,6 +1799,10 @@ int main(void)
 	    cmocka_unit_test(test_a_failed_recompute_changes_nothing),
 	    cmocka_unit_test(test_actions_for_are_those_a_unit_may_fire_now),
 	    cmocka_unit_test(test_record_round_trips_and_refuses_malformed),
+	    cmocka_unit_test(test_a_date_field_sets_the_deadline_at_the_end_of_its_day),
+	    cmocka_unit_test(test_a_step_counted_from_entering_fires_once_a_working_day_later),
+	    cmocka_unit_test(test_points_passed_before_a_state_was_entered_do_not_fire_again),
+	    cmocka_unit_test(test_setting_the_date_again_recounts_the_deadline_and_its_ladder),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

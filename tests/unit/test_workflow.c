@@ -350,7 +350,7 @@ static const struct bad_case bad_cases[] = {
        "id_prefix, calendar, relations, start, states, actions)"},
       {10, 5,
        "unknown key 'deadlin' in state 'open' (allowed: title, terminal, deadline, "
-       "due_soon, escalation, countersign)"},
+       "deadline_field, due_soon, escalation, countersign)"},
       {20, 26,
        "unknown key 'maximum' in field 'note' of action 'finish' (allowed: type, "
        "required, title, min, max)"}}},
@@ -392,6 +392,11 @@ static const struct bad_case bad_cases[] = {
        "workdays'"},
       {19, 13, "'deadline + 30 hours' is not certainly at or after 'deadline + 1 day'"},
       {21, 13, "'due_soon' is not certainly at or after"}}},
+    {"deadline-field",
+     {{9, 21, "'deadline_field: title' of state 'open' must name a date field"},
+      {11, 13, "'at' must be entered + <duration>, due_soon, deadline"},
+      {16, 21, "state 'late' has both 'deadline' and 'deadline_field': keep one"},
+      {20, 21, "terminal state 'done' takes no 'deadline_field'"}}},
     {"ladder-due-soon",
      {{11, 13, "'at: due_soon' needs a 'due_soon' in state 'open'"},
       {13, 13, "not 'deadline - 1 day'"}}},
@@ -522,6 +527,7 @@ static void test_every_bad_fixture_has_a_case(void **state_)
 	    "field-type",
 	    "from-terminal",
 	    "ladder-action",
+	    "deadline-field",
 	    "ladder-due-soon",
 	    "ladder-order",
 	    "many-errors",
