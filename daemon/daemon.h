@@ -30,6 +30,8 @@ struct outbox_event {
 	char *kind;
 	char **units; /* units it is addressed to */
 	size_t n_units;
+	uint64_t kind_prev;  /* seq of the previous event of its kind (0: none) */
+	uint64_t *unit_prev; /* per unit: seq of the previous event addressed to it */
 };
 
 struct outbox {

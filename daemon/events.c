@@ -6,6 +6,14 @@
  * Must never publish an event whose transaction has not committed: the
  * outbox is filled inside the batch and emptied by events_publish() only
  * after store_commit() succeeded, or by events_outbox_clear() otherwise.
+ *
+ * Streams (docs/PROTOCOL.md, "Streams"): besides the global log, every
+ * event is indexed under each unit it is addressed to (UNIT_EVENTS) and
+ * under its kind (KIND_EVENTS), in the same transaction. Each published copy
+ * carries prev, the seq of the previous event of the stream its topic names,
+ * read from those indexes before the new entry is put, so a subscriber of
+ * one stream sees a lost event as prev beyond what it has; a rolled-back
+ * request takes its index entries with it.
  */
 #include "events.h"
 
@@ -36,6 +44,7 @@ static void outbox_event_free(struct outbox_event *e)
 {
 	free(e->body);
 	free(e->kind);
+	free(e->unit_prev);
 	for (size_t i = 0; i < e->n_units; i++)
 		free(e->units[i]);
 	free(e->units);
@@ -43,7 +52,7 @@ static void outbox_event_free(struct outbox_event *e)
 }
 
 static int outbox_push(struct daemon *d, uint64_t seq, const msgpack_sbuffer *body,
-		       const struct event_spec *ev)
+		       const struct event_spec *ev, uint64_t kind_prev, const uint64_t *unit_prev)
 {
 	struct outbox *o = &d->outbox;
 	struct outbox_event *e;
@@ -58,15 +67,18 @@ static int outbox_push(struct daemon *d, uint64_t seq, const msgpack_sbuffer *bo
 		o->cap = cap;
 	}
 	e = &o->ev[o->n];
-	*e = (struct outbox_event){.seq = seq, .body_len = body->size};
+	*e = (struct outbox_event){.seq = seq, .body_len = body->size, .kind_prev = kind_prev};
 	e->body = malloc(body->size);
 	e->kind = strdup(event_kind_name(ev->kind));
 	e->units = ev->n_units ? calloc(ev->n_units, sizeof(char *)) : NULL;
-	if (!e->body || !e->kind || (ev->n_units && !e->units)) {
+	e->unit_prev = ev->n_units ? calloc(ev->n_units, sizeof(uint64_t)) : NULL;
+	if (!e->body || !e->kind || (ev->n_units && (!e->units || !e->unit_prev))) {
 		outbox_event_free(e);
 		return -ENOMEM;
 	}
 	memcpy(e->body, body->data, body->size);
+	if (ev->n_units)
+		memcpy(e->unit_prev, unit_prev, ev->n_units * sizeof(uint64_t));
 	for (size_t i = 0; i < ev->n_units; i++) {
 		e->units[i] = strdup(ev->units[i]);
 		if (!e->units[i]) {
@@ -80,9 +92,45 @@ static int outbox_push(struct daemon *d, uint64_t seq, const msgpack_sbuffer *bo
 	return 0;
 }
 
+/*
+ * Index seq under prefix (name NUL) of db, with value val, and give the seq
+ * of the entry before it under the same prefix in *ret_prev (0: none). Seqs
+ * only grow, so the previous entry is the last one under the prefix.
+ */
+static int stream_add(struct store_txn *txn, enum store_db db, const char *name, uint64_t seq,
+		      const char *val, uint64_t *ret_prev)
+{
+	struct store_cursor *c;
+	struct store_slice k;
+	struct key key;
+	size_t plen;
+	int r;
+
+	*ret_prev = 0;
+	key_add_str(key_init(&key), name, strlen(name));
+	plen = key.len;
+	key_add_u64(&key, seq);
+	if (!key.ok)
+		return -ENAMETOOLONG;
+	r = store_cursor_open(txn, db, &c);
+	if (r < 0)
+		return r;
+	r = store_cursor_seek(c, key.buf, key.len, NULL, NULL);
+	if (r == 0 || r == -ENOENT)
+		r = store_cursor_prev(c, &k, NULL);
+	if (r == 0 && k.len == plen + 8 && memcmp(k.data, key.buf, plen) == 0)
+		*ret_prev = key_get_be64((const uint8_t *)k.data + plen);
+	store_cursor_close(c);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return store_put(txn, db, key.buf, key.len, val, strlen(val), 0);
+}
+
 int events_append(struct daemon *d, struct store_txn *txn, int64_t now_ms,
 		  const struct event_spec *ev)
 {
+	const char *kind = event_kind_name(ev->kind);
+	uint64_t kind_prev = 0, *unit_prev = NULL;
 	msgpack_sbuffer sb;
 	msgpack_packer pk;
 	struct key k;
@@ -101,7 +149,7 @@ int events_append(struct daemon *d, struct store_txn *txn, int64_t now_ms,
 	wire_pack_cstr(&pk, "time");
 	msgpack_pack_int64(&pk, now_ms);
 	wire_pack_cstr(&pk, "kind");
-	wire_pack_cstr(&pk, event_kind_name(ev->kind));
+	wire_pack_cstr(&pk, kind);
 	wire_pack_cstr(&pk, "actor");
 	wire_pack_cstr(&pk, ev->actor ? ev->actor : "");
 	wire_pack_cstr(&pk, "units");
@@ -123,7 +171,17 @@ int events_append(struct daemon *d, struct store_txn *txn, int64_t now_ms,
 	key_add_u64(key_init(&k), seq);
 	r = store_put(txn, STORE_DB_EVENTS, k.buf, k.len, sb.data, sb.size, STORE_APPEND);
 	if (r >= 0)
-		r = outbox_push(d, seq, &sb, ev);
+		r = stream_add(txn, STORE_DB_KIND_EVENTS, kind, seq, "", &kind_prev);
+	if (r >= 0 && ev->n_units) {
+		unit_prev = calloc(ev->n_units, sizeof(*unit_prev));
+		if (!unit_prev)
+			r = -ENOMEM;
+	}
+	for (size_t i = 0; r >= 0 && i < ev->n_units; i++)
+		r = stream_add(txn, STORE_DB_UNIT_EVENTS, ev->units[i], seq, kind, &unit_prev[i]);
+	if (r >= 0)
+		r = outbox_push(d, seq, &sb, ev, kind_prev, unit_prev);
+	free(unit_prev);
 	msgpack_sbuffer_destroy(&sb);
 	if (r < 0)
 		return r;
@@ -176,13 +234,33 @@ int events_load_last_seq(struct daemon *d)
 	return r == -ENOENT ? 0 : r;
 }
 
-static void publish_one(struct daemon *d, const char *topic, const struct outbox_event *e)
+/* prev as a msgpack uint: a positive fixint, or uint 64 (0xcf and 8 bytes big-endian). */
+static size_t pack_prev(uint64_t prev, uint8_t buf[9])
 {
+	if (prev < 128) {
+		buf[0] = (uint8_t)prev;
+		return 1;
+	}
+	buf[0] = 0xcf;
+	key_put_be64(buf + 1, prev);
+	return 9;
+}
+
+/* [topic, body, prev]: prev is the seq of the stream's previous event (msgpack uint). */
+static void publish_one(struct daemon *d, const char *topic, const struct outbox_event *e,
+			uint64_t prev)
+{
+	uint8_t p[9];
+	size_t plen;
+
 	/* PUB never blocks: past the high-water mark the message is dropped and
-	 * subscribers recover it by replay (they see a gap in seq). */
+	 * subscribers recover it by replay (they see a gap in seq, or prev). */
 	if (zmq_send(d->pub, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
 		return;
-	(void)zmq_send(d->pub, e->body, e->body_len, ZMQ_DONTWAIT);
+	if (zmq_send(d->pub, e->body, e->body_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+		return;
+	plen = pack_prev(prev, p);
+	(void)zmq_send(d->pub, p, plen, ZMQ_DONTWAIT);
 }
 
 void events_publish(struct daemon *d)
@@ -193,11 +271,11 @@ void events_publish(struct daemon *d)
 		const struct outbox_event *e = &d->outbox.ev[i];
 
 		snprintf(topic, sizeof(topic), DOCKET_TOPIC_ALL "%s/", e->kind);
-		publish_one(d, topic, e);
+		publish_one(d, topic, e, e->kind_prev);
 		for (size_t u = 0; u < e->n_units; u++) {
 			snprintf(topic, sizeof(topic), DOCKET_TOPIC_UNIT "%s/%s/", e->units[u],
 				 e->kind);
-			publish_one(d, topic, e);
+			publish_one(d, topic, e, e->unit_prev[u]);
 		}
 	}
 	events_outbox_clear(d);
@@ -220,46 +298,183 @@ void events_heartbeat(struct daemon *d)
 	msgpack_sbuffer_destroy(&sb);
 }
 
+/* The index of kind name o (a msgpack str) in DOCKET_EVENT_KINDS, or -1. */
+static int kind_index(const msgpack_object *o)
+{
+	for (int k = 0; k < _DOCKET_EV_MAX; k++)
+		if (wire_str_is(o, event_kind_name((enum docket_event_kind)k)))
+			return k;
+	return -1;
+}
+
+/* Collect up to limit seqs >= since of stream name in db (kinds: a mask, 0 for all). */
+static int stream_seqs(struct store_txn *txn, enum store_db db, const char *name, uint64_t since,
+		       uint64_t kinds, uint64_t *seqs, size_t limit, size_t *n)
+{
+	struct store_cursor *c;
+	struct store_slice k, v;
+	struct key key;
+	size_t plen;
+	int q;
+
+	key_add_str(key_init(&key), name, strlen(name));
+	plen = key.len;
+	key_add_u64(&key, since);
+	q = store_cursor_open(txn, db, &c);
+	if (q < 0)
+		return q;
+	for (q = store_cursor_seek(c, key.buf, key.len, &k, &v); q == 0 && *n < limit;
+	     q = store_cursor_next(c, &k, &v)) {
+		if (k.len != plen + 8 || memcmp(k.data, key.buf, plen) != 0)
+			break;
+		if (kinds) {
+			msgpack_object o = {.type = MSGPACK_OBJECT_STR,
+					    .via.str = {(uint32_t)v.len, v.data}};
+			int kind = kind_index(&o);
+
+			if (kind < 0 || !(kinds & (UINT64_C(1) << kind)))
+				continue;
+		}
+		seqs[(*n)++] = key_get_be64((const uint8_t *)k.data + plen);
+	}
+	store_cursor_close(c);
+	return q == -ENOENT ? 0 : q;
+}
+
+_Static_assert(_DOCKET_EV_MAX <= 64, "a kinds filter is a 64-bit mask");
+
+static int seq_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 int op_events_since(struct request *r)
 {
 	static const struct wire_arg spec[] = {
 		{"since", WIRE_UINT, true, 0, NULL},
 		{"limit", WIRE_UINT, false, DOCKET_EVENTS_PAGE_MAX, NULL},
+		{"unit", WIRE_SLUG, false, DOCKET_MAX_UNIT_ID, NULL},
+		{"kinds", WIRE_ARRAY, false, DOCKET_EVENT_KINDS_MAX, NULL},
 	};
-	const msgpack_object *v[2];
+	const msgpack_object *v[4];
 	struct store_slice bodies[DOCKET_EVENTS_PAGE_MAX];
-	struct store_cursor *c;
-	struct store_slice k, val;
-	uint64_t since, limit = DOCKET_EVENTS_PAGE_MAX, next;
-	size_t n = 0, bytes = 0;
-	struct key key;
+	uint64_t *seqs = NULL;
+	char unit[DOCKET_MAX_UNIT_ID + 1] = "";
+	uint64_t since, limit = DOCKET_EVENTS_PAGE_MAX, next, kinds = 0;
+	uint64_t last = r->d->next_seq - 1;
+	size_t n = 0, nseqs = 0, bytes = 0;
+	bool full = false;
 	int q;
 
-	q = wire_args_check(r->wr->args, spec, 2, v, r->err);
+	q = wire_args_check(r->wr->args, spec, 4, v, r->err);
 	if (q < 0)
 		return q;
-	since = v[0]->via.u64;
-	if (since == 0)
-		since = 1;
+	since = v[0]->via.u64 ? v[0]->via.u64 : 1;
 	if (v[1] && v[1]->via.u64 > 0)
 		limit = v[1]->via.u64;
-	next = since;
+	if (v[2])
+		snprintf(unit, sizeof(unit), "%.*s", (int)v[2]->via.str.size, v[2]->via.str.ptr);
+	/* A member unit replays only what is addressed to it: its own stream. */
+	if (r->role == DOCKET_ROLE_MEMBER) {
+		if (v[2] && strcmp(unit, r->unit) != 0)
+			return wire_error_set(r->err, DOCKET_EFORBIDDEN,
+					      "a member unit replays only the events addressed to it: "
+					      "give unit '%s' or leave it out",
+					      r->unit);
+		snprintf(unit, sizeof(unit), "%s", r->unit);
+	}
+	for (uint32_t k = 0; v[3] && k < v[3]->via.array.size; k++) {
+		int kind = kind_index(&v[3]->via.array.ptr[k]);
 
-	q = store_cursor_open(r->txn, STORE_DB_EVENTS, &c);
-	if (q < 0)
-		return wire_error_set(r->err, DOCKET_EINTERNAL, "cannot read the event log");
-	key_add_u64(key_init(&key), since);
-	for (q = store_cursor_seek(c, key.buf, key.len, &k, &val); q == 0 && n < limit;
-	     q = store_cursor_next(c, &k, &val)) {
-		if (k.len != 8 || (n > 0 && bytes + val.len > EVENTS_PAGE_BYTES))
+		if (kind < 0)
+			return wire_error_set(r->err, DOCKET_EBADARG,
+					      "kinds item %u is not an event kind: see the event "
+					      "kinds in docs/PROTOCOL.md",
+					      k + 1);
+		kinds |= UINT64_C(1) << kind;
+	}
+
+	if (!unit[0] && !kinds) {
+		/* The whole log: one cursor walk. */
+		struct store_cursor *c;
+		struct store_slice k, val;
+		struct key key;
+
+		next = since;
+		q = store_cursor_open(r->txn, STORE_DB_EVENTS, &c);
+		if (q < 0)
+			return wire_error_set(r->err, DOCKET_EINTERNAL, "cannot read the event log");
+		key_add_u64(key_init(&key), since);
+		for (q = store_cursor_seek(c, key.buf, key.len, &k, &val); q == 0;
+		     q = store_cursor_next(c, &k, &val)) {
+			if (k.len != 8)
+				break;
+			if (n == limit || (n > 0 && bytes + val.len > EVENTS_PAGE_BYTES)) {
+				full = true;
+				break;
+			}
+			bodies[n++] = val;
+			bytes += val.len;
+			next = key_get_be64(k.data) + 1;
+		}
+		store_cursor_close(c);
+		if (q < 0 && q != -ENOENT)
+			return wire_error_set(r->err, DOCKET_EINTERNAL, "cannot read the event log");
+		goto reply;
+	}
+
+	/* A stream's index, or the indexes of several kinds merged in seq order. */
+	seqs = malloc(limit * DOCKET_EVENT_KINDS_MAX * sizeof(*seqs));
+	if (!seqs)
+		return wire_error_set(r->err, DOCKET_EINTERNAL,
+				      "out of memory: retry with a smaller limit");
+	if (unit[0]) {
+		q = stream_seqs(r->txn, STORE_DB_UNIT_EVENTS, unit, since, kinds, seqs, limit, &nseqs);
+	} else {
+		for (int kind = 0; q == 0 && kind < _DOCKET_EV_MAX; kind++) {
+			size_t got = 0;
+
+			if (!(kinds & (UINT64_C(1) << kind)))
+				continue;
+			q = stream_seqs(r->txn, STORE_DB_KIND_EVENTS,
+					event_kind_name((enum docket_event_kind)kind), since, 0,
+					seqs + nseqs, limit, &got);
+			nseqs += got;
+		}
+		qsort(seqs, nseqs, sizeof(*seqs), seq_cmp);
+		if (nseqs > limit) {
+			/* Each kind gave at most limit: past the limit-th they may miss some. */
+			nseqs = limit;
+			full = true;
+		}
+	}
+	full = full || nseqs == limit;
+	next = since;
+	for (size_t i = 0; q == 0 && i < nseqs; i++) {
+		struct key key;
+		struct store_slice val;
+
+		key_add_u64(key_init(&key), seqs[i]);
+		q = store_get(r->txn, STORE_DB_EVENTS, key.buf, key.len, &val);
+		if (q < 0)
 			break;
+		if (n > 0 && bytes + val.len > EVENTS_PAGE_BYTES) {
+			full = true;
+			break;
+		}
 		bodies[n++] = val;
 		bytes += val.len;
-		next = key_get_be64(k.data) + 1;
+		next = seqs[i] + 1;
 	}
-	store_cursor_close(c);
-	if (q < 0 && q != -ENOENT)
+	free(seqs);
+	if (q < 0)
 		return wire_error_set(r->err, DOCKET_EINTERNAL, "cannot read the event log");
+reply:
+	/* A page that is not full looked at everything up to last. */
+	if (!full && next <= last)
+		next = last + 1;
 
 	/* The slices stay valid: nothing is written in this transaction. */
 	msgpack_pack_map(r->pk, 3);
@@ -270,6 +485,6 @@ int op_events_since(struct request *r)
 	wire_pack_cstr(r->pk, "next");
 	msgpack_pack_uint64(r->pk, next);
 	wire_pack_cstr(r->pk, "last");
-	msgpack_pack_uint64(r->pk, r->d->next_seq - 1);
+	msgpack_pack_uint64(r->pk, last);
 	return 0;
 }

@@ -74,7 +74,9 @@
 	X(TASKS, "tasks")           /* task id -> msgpack supervision ledger (supervision.h) */ \
 	X(NOTICES, "notices")       /* notice id -> msgpack urge notice */                  \
 	X(TASK_NOTICES, "task_notices") /* task id NUL notice id -> "" */                   \
-	X(OPINIONS, "opinions")     /* matter id NUL unit id -> msgpack opinion ledger */
+	X(OPINIONS, "opinions")     /* matter id NUL unit id -> msgpack opinion ledger */ \
+	X(UNIT_EVENTS, "unit_events") /* unit id NUL be64 seq -> kind: a unit's stream */   \
+	X(KIND_EVENTS, "kind_events") /* kind NUL be64 seq -> "": a kind's stream */
 
 enum store_db {
 #define X(id, name) STORE_DB_##id,

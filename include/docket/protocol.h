@@ -37,6 +37,7 @@
 #define DOCKET_MAX_KEYS_EVER 256u             /* keys a unit may ever have, revoked included */
 #define DOCKET_MAX_BATCH 256u                 /* requests in one group commit */
 #define DOCKET_EVENTS_PAGE_MAX 1000u          /* events in one events.since page */
+#define DOCKET_EVENT_KINDS_MAX 16u            /* kinds in one events.since filter */
 #define DOCKET_LIST_PAGE_MAX 1000u            /* items in one list page */
 
 /* Roles a unit can have: X(ident, wire name, description) */
