@@ -7,7 +7,7 @@
  * outbox is filled inside the batch and emptied by events_publish() only
  * after store_commit() succeeded, or by events_outbox_clear() otherwise.
  *
- * Streams (docs/PROTOCOL.md, "Streams"): besides the global log, every
+ * Streams (docs/PROTOCOL.md, "6.2 Topics and streams"): besides the global log, every
  * event is indexed under each unit it is addressed to (UNIT_EVENTS) and
  * under its kind (KIND_EVENTS), in the same transaction. Each published copy
  * carries prev, the seq of the previous event of the stream its topic names,
@@ -307,16 +307,25 @@ static int kind_index(const msgpack_object *o)
 	return -1;
 }
 
-/* Collect up to limit seqs >= since of stream name in db (kinds: a mask, 0 for all). */
+/* Index entries one filtered page looks at, at most: a page stays bounded. */
+#define EVENTS_SCAN_MAX 20000u
+
+/*
+ * Collect up to limit seqs >= since of stream name in db (kinds: a mask, 0
+ * for all), looking at EVENTS_SCAN_MAX entries at most; *ret_scanned gets
+ * the last seq looked at when the scan stopped there (0 otherwise).
+ */
 static int stream_seqs(struct store_txn *txn, enum store_db db, const char *name, uint64_t since,
-		       uint64_t kinds, uint64_t *seqs, size_t limit, size_t *n)
+		       uint64_t kinds, uint64_t *seqs, size_t limit, size_t *n,
+		       uint64_t *ret_scanned)
 {
 	struct store_cursor *c;
 	struct store_slice k, v;
 	struct key key;
-	size_t plen;
+	size_t plen, scanned = 0;
 	int q;
 
+	*ret_scanned = 0;
 	key_add_str(key_init(&key), name, strlen(name));
 	plen = key.len;
 	key_add_u64(&key, since);
@@ -327,6 +336,10 @@ static int stream_seqs(struct store_txn *txn, enum store_db db, const char *name
 	     q = store_cursor_next(c, &k, &v)) {
 		if (k.len != plen + 8 || memcmp(k.data, key.buf, plen) != 0)
 			break;
+		if (++scanned > EVENTS_SCAN_MAX) {
+			*ret_scanned = key_get_be64((const uint8_t *)k.data + plen) - 1;
+			break;
+		}
 		if (kinds) {
 			msgpack_object o = {.type = MSGPACK_OBJECT_STR,
 					    .via.str = {(uint32_t)v.len, v.data}};
@@ -360,7 +373,7 @@ int op_events_since(struct request *r)
 	};
 	const msgpack_object *v[4];
 	struct store_slice bodies[DOCKET_EVENTS_PAGE_MAX];
-	uint64_t *seqs = NULL;
+	uint64_t *seqs = NULL, scanned_to = 0;
 	char unit[DOCKET_MAX_UNIT_ID + 1] = "";
 	uint64_t since, limit = DOCKET_EVENTS_PAGE_MAX, next, kinds = 0;
 	uint64_t last = r->d->next_seq - 1;
@@ -388,11 +401,19 @@ int op_events_since(struct request *r)
 	for (uint32_t k = 0; v[3] && k < v[3]->via.array.size; k++) {
 		int kind = kind_index(&v[3]->via.array.ptr[k]);
 
-		if (kind < 0)
+		if (kind < 0) {
+			const msgpack_object *o = &v[3]->via.array.ptr[k];
+
 			return wire_error_set(r->err, DOCKET_EBADARG,
-					      "kinds item %u is not an event kind: see the event "
-					      "kinds in docs/PROTOCOL.md",
-					      k + 1);
+					      "kinds item %u ('%.*s') is not an event kind: see the "
+					      "event kinds in docs/PROTOCOL.md",
+					      k + 1,
+					      o->type == MSGPACK_OBJECT_STR ? (int)(o->via.str.size > 64
+											? 64
+											: o->via.str.size)
+									     : 0,
+					      o->type == MSGPACK_OBJECT_STR ? o->via.str.ptr : "");
+		}
 		kinds |= UINT64_C(1) << kind;
 	}
 
@@ -431,7 +452,8 @@ int op_events_since(struct request *r)
 		return wire_error_set(r->err, DOCKET_EINTERNAL,
 				      "out of memory: retry with a smaller limit");
 	if (unit[0]) {
-		q = stream_seqs(r->txn, STORE_DB_UNIT_EVENTS, unit, since, kinds, seqs, limit, &nseqs);
+		q = stream_seqs(r->txn, STORE_DB_UNIT_EVENTS, unit, since, kinds, seqs, limit, &nseqs,
+				&scanned_to);
 	} else {
 		for (int kind = 0; q == 0 && kind < _DOCKET_EV_MAX; kind++) {
 			size_t got = 0;
@@ -440,7 +462,7 @@ int op_events_since(struct request *r)
 				continue;
 			q = stream_seqs(r->txn, STORE_DB_KIND_EVENTS,
 					event_kind_name((enum docket_event_kind)kind), since, 0,
-					seqs + nseqs, limit, &got);
+					seqs + nseqs, limit, &got, &scanned_to);
 			nseqs += got;
 		}
 		qsort(seqs, nseqs, sizeof(*seqs), seq_cmp);
@@ -471,6 +493,12 @@ int op_events_since(struct request *r)
 	free(seqs);
 	if (q < 0)
 		return wire_error_set(r->err, DOCKET_EINTERNAL, "cannot read the event log");
+	/* The scan stopped before the page filled: go on from where it stopped. */
+	if (!full && scanned_to) {
+		full = true;
+		if (scanned_to + 1 > next)
+			next = scanned_to + 1;
+	}
 reply:
 	/* A page that is not full looked at everything up to last. */
 	if (!full && next <= last)
