@@ -129,7 +129,8 @@ int cmd_events(const struct command *cmd, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	uint64_t since = 0, limit = 0, printed = 0, cursor = 0;
-	bool follow = false, have_since = false;
+	bool follow = false, have_since = false, member = false;
+	char unit[DOCKET_MAX_UNIT_ID + 1] = "";
 	docket_client *c = NULL;
 	int o, r;
 
@@ -167,24 +168,41 @@ int cmd_events(const struct command *cmd, int argc, char **argv)
 	if (r)
 		return r;
 
-	if (have_since) {
-		r = replay(c, since, limit, &printed, &cursor);
-		if (r || !follow || (limit && printed >= limit))
-			goto out;
-	} else {
-		/* Only new events: start after the last one stored now. */
+	/* Who we are (a member unit follows its own stream) and the last seq. */
+	{
 		docket_reply *rep = NULL;
-		const msgpack_object *seq;
+		const msgpack_object *seq, *role, *me;
 
 		r = cli_call(c, "ping", NULL, NULL, &rep, "cannot reach the daemon");
 		if (r)
 			goto out;
 		seq = docket_map_get(&rep->result, "seq");
-		cursor = seq && seq->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? seq->via.u64 : 0;
+		role = docket_map_get(&rep->result, "role");
+		me = docket_map_get(&rep->result, "unit");
+		member = role && role->type == MSGPACK_OBJECT_STR && role->via.str.size == 6 &&
+			 memcmp(role->via.str.ptr, "member", 6) == 0 && me &&
+			 me->type == MSGPACK_OBJECT_STR && me->via.str.size < sizeof(unit);
+		if (member) {
+			memcpy(unit, me->via.str.ptr, me->via.str.size);
+			unit[me->via.str.size] = '\0';
+		}
+		if (!have_since)
+			/* Only new events: start after the last one stored now. */
+			cursor = seq && seq->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? seq->via.u64
+										      : 0;
 		docket_reply_free(rep);
 	}
+	if (have_since) {
+		r = replay(c, since, limit, &printed, &cursor);
+		if (r || !follow || (limit && printed >= limit))
+			goto out;
+	}
 
-	r = docket_subscribe(c, NULL, 0, cursor);
+	/* A member unit replays and follows only its own stream (docs/PROTOCOL.md 6.4). */
+	if (member)
+		r = docket_watch(c, &(struct docket_watch_spec){.unit = unit}, cursor);
+	else
+		r = docket_subscribe(c, NULL, 0, cursor);
 	if (r < 0) {
 		r = cli_fail(c, r, "cannot subscribe to the events");
 		goto out;

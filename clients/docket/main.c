@@ -40,6 +40,7 @@
 #include <zmq.h>
 
 #include "cli.h"
+#include "cliconn.h"
 
 const char *arg_endpoint;
 const char *arg_events;
@@ -98,7 +99,8 @@ static const struct command commands[] = {
 	 "  --limit N     stop after N events\n"
 	 "\n"
 	 "One line per event: seq, local time, kind, actor, addressed units. With --json,\n"
-	 "one JSON object per line, as stored.\n",
+	 "one JSON object per line, as stored. A member unit sees the events addressed to\n"
+	 "it (its own stream); to run a script per event, use docket-watch.\n",
 	 "events.since", false},
 	{"", "history", cmd_history, "ID [--after SEQ] [--limit N] [--all]",
 	 "show the timeline of a task, a matter, a meeting or any other instance\n"
@@ -585,12 +587,7 @@ static const struct option global_opts[] = {
 
 static const char global_help[] =
 	"Options (before or after the command words):\n"
-	"  --endpoint E      the daemon's request endpoint, e.g. ipc:///var/lib/docket/docket.sock\n"
-	"                    (default: $DOCKET_ENDPOINT)\n"
-	"  --events E        the daemon's event endpoint (default: $DOCKET_EVENTS)\n"
-	"  --server-key FILE the daemon's public key, keys/server.key.pub\n"
-	"                    (default: $DOCKET_SERVER_KEY)\n"
-	"  --key FILE        your unit's secret key file (default: $DOCKET_KEY)\n"
+	CLICONN_HELP
 	"  --timeout MS      wait this long for each of 3 attempts (default 5000)\n"
 	"  --request-id ID   the id of the (first) request, 1-64 printable characters:\n"
 	"                    a script that retries a write with the same id is answered\n"
@@ -789,17 +786,7 @@ static void print_command_help(const struct command *cmd)
  */
 bool cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *ret)
 {
-	unsigned long long v;
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return false;
-	*ret = v;
-	return true;
+	return cliconn_parse_u64(s, min, max, ret);
 }
 
 static bool is_request_id(const char *s)
@@ -919,128 +906,22 @@ int cli_getopt(const struct command *cmd, int argc, char **argv, const struct op
 /*
  * Connecting and calling.
  */
-static const char *key_load_problem(int r)
-{
-	switch (r) {
-	case -EBADMSG:
-		return "it is not a docket key file (lines 'public-key = <z85>', 'secret-key = <z85>')";
-	default:
-		return strerror(-r);
-	}
-}
-
 int cli_connect(bool need_events, docket_client **ret)
 {
-	struct docket_options o = {
-		.endpoint = arg_endpoint && *arg_endpoint ? arg_endpoint : NULL,
-		.events_endpoint = arg_events && *arg_events ? arg_events : NULL,
-		.server_key_path = arg_server_key && *arg_server_key ? arg_server_key : NULL,
-		.key_path = arg_key && *arg_key ? arg_key : NULL,
+	const struct cliconn_args a = {
+		.endpoint = arg_endpoint,
+		.events = arg_events,
+		.server_key = arg_server_key,
+		.key = arg_key,
 		.timeout_ms = arg_timeout_ms,
 	};
-	struct docket_keypair kp;
-	int r;
 
-	docket_options_from_env(&o);
-	if (!o.endpoint) {
-		cli_error("no daemon endpoint configured: set DOCKET_ENDPOINT or pass --endpoint "
-			  "(for example ipc:///var/lib/docket/docket.sock)");
-		return EX_CONFIG;
-	}
-	if (need_events && !o.events_endpoint) {
-		cli_error("no event endpoint configured: set DOCKET_EVENTS or pass --events "
-			  "(for example ipc:///var/lib/docket/events.sock)");
-		return EX_CONFIG;
-	}
-	if (!o.server_key_path) {
-		cli_error("no server key configured: set DOCKET_SERVER_KEY or pass --server-key "
-			  "with the daemon's public key file (keys/server.key.pub)");
-		return EX_CONFIG;
-	}
-	if (!o.key_path) {
-		cli_error("no key configured: set DOCKET_KEY or pass --key with your unit's "
-			  "secret key file (made by 'docket keygen')");
-		return EX_CONFIG;
-	}
-	r = docket_key_load(o.server_key_path, &kp);
-	if (r < 0) {
-		cli_error("cannot read the server key %s: %s", o.server_key_path,
-			  key_load_problem(r));
-		return EX_CONFIG;
-	}
-	r = docket_key_load(o.key_path, &kp);
-	if (r < 0) {
-		cli_error("cannot read your key %s: %s", o.key_path, key_load_problem(r));
-		return EX_CONFIG;
-	}
-	if (!kp.secret_key[0]) {
-		cli_error("your key %s holds only a public key: DOCKET_KEY (or --key) must name "
-			  "the secret key file, the one without .pub",
-			  o.key_path);
-		return EX_CONFIG;
-	}
-	explicit_bzero(&kp, sizeof(kp));
-
-	r = docket_connect(&o, ret);
-	if (r < 0) {
-		cli_error("cannot connect to %s: %s", o.endpoint, zmq_strerror(-r));
-		return r == -EINVAL || r == -EPROTONOSUPPORT || r == -ENOCOMPATPROTO ||
-				       r == -ENOENT || r == -EBADMSG || r == -ENOKEY
-			       ? EX_CONFIG
-			       : EX_UNAVAILABLE;
-	}
-	return 0;
+	return cliconn_connect("docket", &a, need_events, ret);
 }
 
 int cli_exit_code(const docket_client *c, int r)
 {
-	if (r >= 0)
-		return EX_OK;
-	if (docket_last_error_name(c)[0]) {
-		/* The daemon's answer (docket codes overlap errno numbers). */
-		switch (-r) {
-		case DOCKET_EPROTO:
-		case DOCKET_ETOOBIG:
-		case DOCKET_EVERSION:
-		case DOCKET_EUNKNOWNOP:
-		case DOCKET_EBADARG:
-		case DOCKET_EEXISTS:
-		case DOCKET_EIDREUSED:
-		case DOCKET_ELIMIT:
-		case DOCKET_ECALENDAR:
-			return EX_DATAERR;
-		case DOCKET_ENOTFOUND:
-			return EX_NOINPUT;
-		case DOCKET_EUNAUTH:
-		case DOCKET_EFORBIDDEN:
-			return EX_NOPERM;
-		case DOCKET_ESTORAGEFULL:
-		case DOCKET_EBUSY:
-			return EX_TEMPFAIL;
-		case DOCKET_EINTERNAL:
-			return EX_SOFTWARE;
-		default:
-			return EX_PROTOCOL;
-		}
-	}
-	switch (-r) {
-	case ETIMEDOUT:
-	case ECONNREFUSED:
-	case EHOSTUNREACH:
-	case ENETUNREACH:
-		return EX_UNAVAILABLE;
-	case EINTR:
-		return EX_TEMPFAIL;
-	case EBADMSG:
-	case EPROTO:
-	case ENODATA:
-		return EX_PROTOCOL;
-	case EINVAL:
-	case EMSGSIZE:
-		return EX_SOFTWARE;
-	default:
-		return EX_OSERR;
-	}
+	return cliconn_exit_code(c, r);
 }
 
 static int failv(const docket_client *c, int r, const char *what_fmt, va_list ap)
@@ -1179,7 +1060,7 @@ int cli_public_key(const struct command *cmd, const char *file, const char *z85,
 	}
 	r = docket_key_load(file, &kp);
 	if (r < 0) {
-		cli_error("cannot read the key file %s: %s", file, key_load_problem(r));
+		cli_error("cannot read the key file %s: %s", file, cliconn_key_problem(r));
 		return r == -EBADMSG ? EX_DATAERR : EX_NOINPUT;
 	}
 	memcpy(ret, kp.public_key, DOCKET_KEY_Z85_LEN + 1);
@@ -1221,36 +1102,13 @@ bool cli_str_is(const msgpack_object *o, const char *s)
 	       memcmp(o->via.str.ptr, s, n) == 0;
 }
 
-/* Copy s[0..n) with control characters (C0, DEL, C1) and bytes that are not
- * UTF-8 replaced by '?', so a daemon string cannot drive the terminal. */
-static char *safe_copy(const char *s, size_t n)
+/* cliconn_safe_text(), aborting when out of memory as cli_text() does. */
+static char *cli_safe_copy(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	char *out = malloc(n + 1), *q = out;
-	size_t i = 0;
+	char *out = cliconn_safe_text(s, n);
 
 	if (!out)
 		abort();
-	while (i < n) {
-		size_t len = p[i] < 0x80                   ? 1
-			     : p[i] >= 0xc2 && p[i] <= 0xdf ? 2
-			     : p[i] >= 0xe0 && p[i] <= 0xef ? 3
-			     : p[i] >= 0xf0 && p[i] <= 0xf4 ? 4
-							    : 0;
-		bool ok = len > 0 && i + len <= n;
-
-		for (size_t k = 1; ok && k < len; k++)
-			ok = (p[i + k] & 0xc0) == 0x80;
-		if (!ok || p[i] < 0x20 || p[i] == 0x7f || (p[i] == 0xc2 && p[i + 1] < 0xa0)) {
-			*q++ = '?';
-			i++;
-			continue;
-		}
-		memcpy(q, p + i, len);
-		q += len;
-		i += len;
-	}
-	*q = '\0';
 	return out;
 }
 
@@ -1263,7 +1121,7 @@ char *cli_text(const msgpack_object *o)
 	if (!o || o->type == MSGPACK_OBJECT_NIL)
 		s = strdup("-");
 	else if (o->type == MSGPACK_OBJECT_STR)
-		s = safe_copy(o->via.str.ptr, o->via.str.size);
+		s = cli_safe_copy(o->via.str.ptr, o->via.str.size);
 	else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
 		(void)!asprintf(&s, "%" PRIu64, o->via.u64);
 	else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
@@ -1273,7 +1131,7 @@ char *cli_text(const msgpack_object *o)
 	else if ((m = open_memstream(&text, &len))) {
 		docket_json_print(m, o);
 		fclose(m);
-		s = safe_copy(text ? text : "", text ? len : 0);
+		s = cli_safe_copy(text ? text : "", text ? len : 0);
 		free(text);
 	}
 	if (!s)
@@ -1283,11 +1141,7 @@ char *cli_text(const msgpack_object *o)
 
 void cli_format_time(int64_t ms, char buf[32])
 {
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000));
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm) || strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(buf, 32, "%" PRId64, ms);
+	cliconn_format_time(ms, buf);
 }
 
 char *cli_time(const msgpack_object *o)
@@ -1302,7 +1156,7 @@ char *cli_time(const msgpack_object *o)
 	else
 		return cli_text(o);
 	cli_format_time(ms, buf);
-	return safe_copy(buf, strlen(buf));
+	return cli_safe_copy(buf, strlen(buf));
 }
 
 size_t cli_display_width(const char *s)

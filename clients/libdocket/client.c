@@ -15,7 +15,13 @@
  *  - every docket_reply and docket_event owns its msgpack zone, and the
  *    zone keeps alive the bytes the unpacked objects point into;
  *  - the pending queue is sorted by seq, holds no seq twice and none at or
- *    below the cursor.
+ *    below the cursor;
+ *  - a stream subscription (docket_watch, or docket_subscribe of "all/")
+ *    hands out an event only when it is at or below "covered": every event
+ *    of the stream up to covered is handed out or pending. Only a replay
+ *    page (everything up to its next - 1 looked at) or a live event whose
+ *    predecessor on the stream is covered (its seq - 1 on "all/", its prev
+ *    frame on a unit's or a kind's topic) moves covered on.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -74,9 +80,39 @@ struct monitor {
 	char endpoint[64];
 };
 
+struct handshake_state {
+	int no_detail;       /* NO_DETAIL failures seen since the wait began */
+	bool succeeded;
+	unsigned successes;  /* handshakes that succeeded: more than one is a reconnection */
+};
+
 struct pending {
 	docket_event **ev; /* ev[head..n) sorted by seq */
 	size_t head, n, cap;
+};
+
+/*
+ * What a subscription delivers, and how it knows that nothing is missing.
+ * "covered" is the seq up to which every event the subscription delivers is
+ * either handed out already or in the pending queue.
+ */
+enum sub_mode {
+	SUB_NONE,
+	SUB_TOPICS, /* docket_subscribe of narrow topics: filtered replay, no gap filling */
+	SUB_ALL,    /* every event: live events extend the coverage when seq = covered + 1 */
+	SUB_UNIT,   /* the stream of one unit: ... when their prev <= covered */
+	SUB_KIND,   /* the stream of one kind: likewise */
+	SUB_KINDS,  /* several kinds: only replays extend the coverage */
+};
+
+#define WATCH_KINDS_MAX 16u /* kinds in one events.since (docs/PROTOCOL.md) */
+
+/* A docket_event with what the subscription knows of its place in the stream. */
+struct event_rec {
+	docket_event ev; /* first: docket_event_free() frees the whole record */
+	uint64_t prev;   /* the seq of the previous event of the watched stream */
+	bool has_prev;   /* prev is known (live, on the watched stream's topic) */
+	bool skip;       /* on the stream but not asked for: its prev is used, then dropped */
 };
 
 struct docket_client {
@@ -95,15 +131,26 @@ struct docket_client {
 
 	/* Events. */
 	void *sub;
-	char **topics;
+	struct monitor sub_mon; /* handshakes of the SUB socket, for reconnections */
+	struct handshake_state sub_hs;
+	unsigned sub_seen;      /* sub_hs.successes already acted on */
+	enum sub_mode mode;
+	char **topics;          /* SUB_TOPICS: the prefixes, for the replay filter */
 	size_t n_topics;
-	bool full;           /* the subscriptions cover every event: gaps are filled */
-	uint64_t cursor;     /* last seq handed out */
-	uint64_t known_last; /* highest seq known to exist (full subscriptions) */
-	bool replay_active;  /* narrow subscriptions: catching up from the cursor */
+	char *w_unit;           /* SUB_UNIT */
+	char *w_kinds[WATCH_KINDS_MAX]; /* SUB_UNIT (a filter), SUB_KIND, SUB_KINDS */
+	size_t n_w_kinds;
+	char *stream_topic;     /* SUB_UNIT, SUB_KIND: the topic whose prev frame is ours */
+	uint64_t cursor;        /* last seq handed out or looked at; nothing pending at or below */
+	uint64_t covered;       /* >= cursor, see enum sub_mode (SUB_TOPICS: = cursor) */
+	unsigned quiet;         /* events handed out from replay without looking at the sockets */
+	uint64_t known_last;    /* highest seq known to exist */
+	bool no_filters;        /* the daemon's events.since takes no unit or kinds: filter here */
+	bool replay_active;     /* SUB_TOPICS: catching up from the cursor */
 	uint64_t replay_next;
-	bool confirmed;      /* a message came on SUB: the subscription is in place */
-	int probes;          /* replays asked for while not confirmed */
+	char *deferred_error;   /* a hole the first replay found, for docket_next_event */
+	bool confirmed;         /* a message came on SUB: the subscription is in place */
+	int probes;             /* replays asked for while not confirmed */
 	int probe_ms;
 	int64_t probe_at;
 	struct pending pending;
@@ -352,11 +399,6 @@ static int monitor_read(struct monitor *m, uint16_t *ret_event, uint32_t *ret_va
 	return got;
 }
 
-struct handshake_state {
-	int no_detail; /* NO_DETAIL failures seen since the wait began */
-	bool succeeded;
-};
-
 /* Read every pending monitor event of a socket. Returns -DOCKET_EUNAUTH (with
  * the error set) when the daemon refused our handshake, 0 otherwise. */
 static int monitor_check(docket_client *c, struct monitor *m, const char *endpoint,
@@ -369,6 +411,7 @@ static int monitor_check(docket_client *c, struct monitor *m, const char *endpoi
 		switch (ev) {
 		case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
 			hs->succeeded = true;
+			hs->successes++;
 			hs->no_detail = 0;
 			break;
 		case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
@@ -563,6 +606,7 @@ static void pending_clear(struct pending *p)
 
 static void sub_teardown(docket_client *c)
 {
+	monitor_stop(c->sub, &c->sub_mon);
 	if (c->sub) {
 		zmq_close(c->sub);
 		c->sub = NULL;
@@ -572,8 +616,20 @@ static void sub_teardown(docket_client *c)
 	free(c->topics);
 	c->topics = NULL;
 	c->n_topics = 0;
+	free(c->w_unit);
+	c->w_unit = NULL;
+	for (size_t i = 0; i < c->n_w_kinds; i++)
+		free(c->w_kinds[i]);
+	c->n_w_kinds = 0;
+	free(c->stream_topic);
+	c->stream_topic = NULL;
+	free(c->deferred_error);
+	c->deferred_error = NULL;
 	pending_clear(&c->pending);
+	c->mode = SUB_NONE;
 	c->replay_active = false;
+	c->sub_hs = (struct handshake_state){0};
+	c->sub_seen = 0;
 }
 
 docket_client *docket_close(docket_client *c)
@@ -954,7 +1010,8 @@ static int event_new(docket_client *c, msgpack_unpacked *up, docket_event **ret)
 		return fail(c, -EBADMSG,
 			    "malformed event from the daemon: it needs seq, time and kind");
 	}
-	e = calloc(1, sizeof(*e));
+	/* A record, whose first member is the event (see struct event_rec). */
+	e = calloc(1, sizeof(struct event_rec));
 	if (!e) {
 		msgpack_unpacked_destroy(up);
 		return fail(c, -ENOMEM, "%s", oom_message);
@@ -1123,32 +1180,138 @@ static bool event_matches(const docket_client *c, const docket_event *e)
 	return false;
 }
 
-/*
- * One events.since page from since (at most limit events) into the pending
- * queue. Sets *ret_next and *ret_last from the reply.
- */
-static int replay_page(docket_client *c, uint64_t since, uint64_t limit, uint64_t *ret_next,
-		       uint64_t *ret_last)
+/* Is the event addressed to unit? */
+static bool event_has_unit(const docket_event *e, const char *unit)
 {
+	const msgpack_object *units = docket_map_get(&e->body, "units");
+
+	if (!units || units->type != MSGPACK_OBJECT_ARRAY)
+		return false;
+	for (uint32_t i = 0; i < units->via.array.size; i++) {
+		if (obj_is_str(&units->via.array.ptr[i], unit))
+			return true;
+	}
+	return false;
+}
+
+static bool kind_watched(const docket_client *c, const char *kind)
+{
+	if (c->n_w_kinds == 0)
+		return true;
+	for (size_t i = 0; i < c->n_w_kinds; i++) {
+		if (strcmp(c->w_kinds[i], kind) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is e an event the subscription hands out? */
+static bool sub_wants(const docket_client *c, const docket_event *e)
+{
+	switch (c->mode) {
+	case SUB_ALL:
+		return true;
+	case SUB_UNIT:
+		return kind_watched(c, e->kind) && event_has_unit(e, c->w_unit);
+	case SUB_KIND:
+	case SUB_KINDS:
+		return kind_watched(c, e->kind);
+	case SUB_TOPICS:
+		return event_matches(c, e);
+	default:
+		return false;
+	}
+}
+
+/* Seqs at or below this are handed out or pending already: a copy is dropped. */
+static uint64_t sub_floor(const docket_client *c)
+{
+	return c->mode == SUB_TOPICS ? c->cursor : c->covered;
+}
+
+static bool mode_is_stream(enum sub_mode m)
+{
+	return m == SUB_ALL || m == SUB_UNIT || m == SUB_KIND || m == SUB_KINDS;
+}
+
+/* Events missing from the daemon's log: say so; the subscription goes on after them. */
+static int missing(docket_client *c, uint64_t from, uint64_t to)
+{
+	if (from > to)
+		return 0;
+	set_error(c, "", "events %" PRIu64 " to %" PRIu64 " are missing from the daemon's event log",
+		  from, to);
+	return -ENODATA;
+}
+
+/* The arguments of events.since; with filters, the watch's unit and kinds. */
+static int pack_since(const docket_client *c, msgpack_sbuffer *sb, uint64_t since, uint64_t limit,
+		      bool filters)
+{
+	bool unit = filters && c->mode == SUB_UNIT;
+	bool kinds = filters && c->n_w_kinds > 0;
+	msgpack_packer pk;
+	int r = 0;
+
+	msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+	r |= msgpack_pack_map(&pk, 2 + (unit ? 1 : 0) + (kinds ? 1 : 0));
+	r |= msgpack_pack_str_with_body(&pk, "since", 5);
+	r |= msgpack_pack_uint64(&pk, since);
+	r |= msgpack_pack_str_with_body(&pk, "limit", 5);
+	r |= msgpack_pack_uint64(&pk, limit);
+	if (unit) {
+		r |= msgpack_pack_str_with_body(&pk, "unit", 4);
+		r |= msgpack_pack_str_with_body(&pk, c->w_unit, strlen(c->w_unit));
+	}
+	if (kinds) {
+		r |= msgpack_pack_str_with_body(&pk, "kinds", 5);
+		r |= msgpack_pack_array(&pk, c->n_w_kinds);
+		for (size_t i = 0; i < c->n_w_kinds; i++)
+			r |= msgpack_pack_str_with_body(&pk, c->w_kinds[i], strlen(c->w_kinds[i]));
+	}
+	return r < 0 ? -ENOMEM : 0;
+}
+
+/* What a replay page said. */
+struct page {
+	uint64_t next, last;         /* from the reply */
+	uint64_t hole_from, hole_to; /* SUB_ALL: the first seqs missing from the page (0: none) */
+};
+
+/*
+ * One events.since page from since (at most limit events): the events the
+ * subscription hands out go into the pending queue.
+ */
+static int replay_page(docket_client *c, uint64_t since, uint64_t limit, struct page *ret)
+{
+	bool filters = !c->no_filters && (c->mode == SUB_UNIT || c->n_w_kinds > 0);
 	const msgpack_object *events;
 	docket_reply *rep = NULL;
 	msgpack_sbuffer sb;
-	msgpack_packer pk;
-	uint64_t next, last;
+	uint64_t next, last, expect = since, prev_seq = 0;
 	int r;
 
-	msgpack_sbuffer_init(&sb);
-	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-	if (msgpack_pack_map(&pk, 2) < 0 || msgpack_pack_str_with_body(&pk, "since", 5) < 0 ||
-	    msgpack_pack_uint64(&pk, since) < 0 || msgpack_pack_str_with_body(&pk, "limit", 5) < 0 ||
-	    msgpack_pack_uint64(&pk, limit) < 0) {
+	for (;;) {
+		msgpack_sbuffer_init(&sb);
+		r = pack_since(c, &sb, since, limit, filters);
+		if (r < 0) {
+			msgpack_sbuffer_destroy(&sb);
+			return fail(c, r, "%s", oom_message);
+		}
+		r = docket_call(c, "events.since", sb.data, sb.size, NULL, &rep);
 		msgpack_sbuffer_destroy(&sb);
-		return fail(c, -ENOMEM, "%s", oom_message);
+		/* A daemon from before the unit and kinds arguments names them as
+		 * unknown: read its whole log then, and filter here. */
+		if (r == -DOCKET_EBADARG && filters && docket_last_error_name(c)[0] &&
+		    strncmp(docket_last_error(c), "unknown argument", 16) == 0) {
+			c->no_filters = true;
+			filters = false;
+			continue;
+		}
+		if (r < 0)
+			return r;
+		break;
 	}
-	r = docket_call(c, "events.since", sb.data, sb.size, NULL, &rep);
-	msgpack_sbuffer_destroy(&sb);
-	if (r < 0)
-		return r;
 
 	events = docket_map_get(&rep->result, "events");
 	if (!events || events->type != MSGPACK_OBJECT_ARRAY || !get_u64(&rep->result, "next", &next) ||
@@ -1156,25 +1319,33 @@ static int replay_page(docket_client *c, uint64_t since, uint64_t limit, uint64_
 		docket_reply_free(rep);
 		return fail(c, -EBADMSG, "malformed events.since reply: it needs events, next, last");
 	}
+	*ret = (struct page){.next = next, .last = last};
 	for (uint32_t i = 0; i < events->via.array.size; i++) {
 		const msgpack_object *o = &events->via.array.ptr[i];
 		uint64_t seq;
 		docket_event *e;
 
-		if (!get_u64(o, "seq", &seq) || seq < since) {
+		if (!get_u64(o, "seq", &seq) || seq < since || seq <= prev_seq) {
 			docket_reply_free(rep);
-			return fail(c, -EBADMSG, "malformed events.since reply: an event without "
-						 "a seq from %" PRIu64,
+			return fail(c, -EBADMSG,
+				    "malformed events.since reply: an event without a seq in order "
+				    "from %" PRIu64,
 				    since);
 		}
-		if (seq <= c->cursor)
+		prev_seq = seq;
+		if (c->mode == SUB_ALL && seq > expect && !ret->hole_from) {
+			ret->hole_from = expect;
+			ret->hole_to = seq - 1;
+		}
+		expect = seq + 1;
+		if (seq <= sub_floor(c))
 			continue;
 		r = event_copy(c, o, &e);
 		if (r < 0) {
 			docket_reply_free(rep);
 			return r;
 		}
-		if (!c->full && !event_matches(c, e)) {
+		if (!sub_wants(c, e)) {
 			docket_event_free(e);
 			continue;
 		}
@@ -1184,80 +1355,209 @@ static int replay_page(docket_client *c, uint64_t since, uint64_t limit, uint64_
 			return fail(c, r, "%s", oom_message);
 		}
 	}
-	if (events->via.array.size > 0 && next <= since) {
+	if ((events->via.array.size > 0 && next <= prev_seq) || next == 0) {
 		docket_reply_free(rep);
 		return fail(c, -EBADMSG, "malformed events.since reply: 'next' does not advance");
 	}
 	docket_reply_free(rep);
+	/* The whole log looked at up to next - 1: a seq it skipped is missing. */
+	if (c->mode == SUB_ALL && !ret->hole_from && next > expect) {
+		ret->hole_from = expect;
+		ret->hole_to = next - 1;
+	}
 	if (last > c->known_last)
 		c->known_last = last;
-	*ret_next = next;
-	*ret_last = last;
 	return 0;
 }
 
-/* Narrow subscriptions: the next page of the catch-up from the cursor. */
+/* SUB_TOPICS: the next page of the catch-up from the cursor. */
 static int replay_step(docket_client *c)
 {
-	uint64_t next, last;
+	struct page pg;
 	int r;
 
-	r = replay_page(c, c->replay_next, DOCKET_EVENTS_PAGE_MAX, &next, &last);
+	r = replay_page(c, c->replay_next, DOCKET_EVENTS_PAGE_MAX, &pg);
 	if (r < 0)
 		return r;
-	if (next > last || next <= c->replay_next)
+	if (pg.next > pg.last || pg.next <= c->replay_next)
 		c->replay_active = false;
-	c->replay_next = next;
+	c->replay_next = pg.next;
 	return 0;
 }
 
-/* Full subscriptions: fetch what is missing after the cursor. */
-static int fill_gap(docket_client *c)
+/* Index of the first pending event above seq. */
+static size_t pending_above(const struct pending *p, uint64_t seq)
 {
-	docket_event *head = pending_head(&c->pending);
-	uint64_t want_end = head ? head->seq - 1 : c->known_last;
-	uint64_t limit = want_end - c->cursor, next, last, skip_to;
-	int r;
+	size_t lo = p->head, hi = p->n;
 
-	if (limit == 0)
-		limit = 1;
-	if (limit > DOCKET_EVENTS_PAGE_MAX)
-		limit = DOCKET_EVENTS_PAGE_MAX;
-	r = replay_page(c, c->cursor + 1, limit, &next, &last);
-	if (r < 0)
-		return r;
-	head = pending_head(&c->pending);
-	if (head && head->seq == c->cursor + 1)
-		return 0;
-	if (!head && last <= c->cursor) {
-		/* A heartbeat promised more than the log holds: trust the log. */
-		c->known_last = c->cursor;
-		return 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->ev[mid]->seq <= seq)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	/* Seqs are never skipped by the daemon; if the log lacks them anyway
-	 * (a store restored from an older backup), say so once and go on. */
-	skip_to = head ? head->seq - 1 : last;
-	set_error(c, "", "events %" PRIu64 " to %" PRIu64 " are missing from the daemon's event log",
-		  c->cursor + 1, skip_to);
-	c->cursor = skip_to;
-	if (c->known_last < skip_to)
-		c->known_last = skip_to;
-	return -ENODATA;
+	return lo;
 }
 
-/* Read one message off the SUB socket: 1 if one was handled, 0 if none. */
+/*
+ * Stream modes: one replay page from covered + 1, and the coverage it
+ * gives: everything up to the page's next - 1 was looked at.
+ */
+static int stream_replay(docket_client *c)
+{
+	docket_event *head = pending_head(&c->pending); /* nothing pending is at or below covered */
+	uint64_t since = c->covered + 1, limit = DOCKET_EVENTS_PAGE_MAX;
+	struct page pg;
+	int r;
+
+	/* A gap in the whole log is known exactly: ask for it alone. */
+	if (c->mode == SUB_ALL && head && head->seq > since && head->seq - since < limit)
+		limit = head->seq - since;
+	r = replay_page(c, since, limit, &pg);
+	if (r < 0)
+		return r;
+	if (pg.next - 1 > c->covered) {
+		c->covered = pg.next - 1;
+		return pg.hole_from ? missing(c, pg.hole_from, pg.hole_to) : 0;
+	}
+	/* No progress: the log ends at the coverage. */
+	if (head) {
+		/* Yet a live event came after it: the log lacks what led to it
+		 * (or the stream's index does). Say so once and go on from it. */
+		c->covered = head->seq;
+		return missing(c, since, head->seq - 1);
+	}
+	/* Whatever a heartbeat announced, trust the log. */
+	if (c->known_last > c->covered)
+		c->known_last = c->covered;
+	return 0;
+}
+
+/* Stream modes: live events whose predecessor on the stream is covered extend the coverage. */
+static void stream_link(docket_client *c)
+{
+	struct pending *p = &c->pending;
+
+	for (size_t i = pending_above(p, c->covered); i < p->n; i++) {
+		const struct event_rec *rec = (const struct event_rec *)p->ev[i];
+
+		if (!rec->has_prev || rec->prev > c->covered)
+			break;
+		c->covered = rec->ev.seq;
+	}
+}
+
+/* Stream modes: drop the skipped events at the head, and move the cursor
+ * to the coverage when nothing is pending at or below it. */
+static void stream_settle(docket_client *c)
+{
+	docket_event *head;
+
+	while ((head = pending_head(&c->pending)) && head->seq <= c->covered &&
+	       ((struct event_rec *)head)->skip) {
+		if (head->seq > c->cursor)
+			c->cursor = head->seq;
+		docket_event_free(pending_pop(&c->pending));
+	}
+	if ((!head || head->seq > c->covered) && c->covered > c->cursor)
+		c->cursor = c->covered;
+}
+
+/*
+ * Stream modes: 1 with *ret the next event, 2 after a replay (look again),
+ * 0 when there is nothing to do until a message arrives, or an error.
+ */
+static int stream_next(docket_client *c, docket_event **ret)
+{
+	docket_event *head;
+
+	stream_link(c);
+	stream_settle(c);
+	head = pending_head(&c->pending);
+	if (head && head->seq <= c->covered) {
+		*ret = pending_pop(&c->pending);
+		c->cursor = head->seq;
+		stream_settle(c);
+		return 1;
+	}
+	/* A live event not known to follow the coverage (a gap, or a stream
+	 * that cannot tell), or a heartbeat ahead of it: replay. */
+	if (head || c->known_last > c->covered) {
+		int r = stream_replay(c);
+
+		return r < 0 ? r : 2;
+	}
+	return 0;
+}
+
+/* SUB_TOPICS: as stream_next, with the catch-up from the cursor and no gap filling. */
+static int topics_next(docket_client *c, docket_event **ret)
+{
+	docket_event *head;
+
+	while ((head = pending_head(&c->pending)) && head->seq <= c->cursor)
+		docket_event_free(pending_pop(&c->pending));
+	if (c->replay_active && (!head || c->replay_next <= head->seq)) {
+		int r = replay_step(c);
+
+		return r < 0 ? r : 2;
+	}
+	if (!head)
+		return 0;
+	*ret = pending_pop(&c->pending);
+	c->cursor = c->covered = head->seq;
+	return 1;
+}
+
+/* A msgpack unsigned integer filling the whole frame (the prev frame). */
+static bool uint_decode(const uint8_t *p, size_t n, uint64_t *ret)
+{
+	size_t len;
+	uint64_t v = 0;
+
+	if (n == 1 && p[0] <= 0x7f) {
+		*ret = p[0];
+		return true;
+	}
+	switch (n > 0 ? p[0] : 0) {
+	case 0xcc: len = 1; break;
+	case 0xcd: len = 2; break;
+	case 0xce: len = 4; break;
+	case 0xcf: len = 8; break;
+	default: return false;
+	}
+	if (n != len + 1)
+		return false;
+	for (size_t i = 1; i <= len; i++)
+		v = v << 8 | p[i];
+	*ret = v;
+	return true;
+}
+
+/*
+ * Read one message off the SUB socket: 1 if one was handled, 0 if none.
+ * A message is [topic, body] or [topic, body, prev]: prev is the seq of the
+ * previous event of the topic's stream; a daemon from before streams sends
+ * no prev, and then only a replay tells what came before.
+ */
 static int sub_recv(docket_client *c)
 {
-	zmq_msg_t *topic = NULL, *body = NULL;
+	zmq_msg_t *topic = NULL, *body = NULL, *pf = NULL;
+	bool hb, on_stream, has_prev = false;
+	struct event_rec *rec;
 	msgpack_unpacked up;
+	uint64_t prev = 0;
 	docket_event *e;
-	bool hb;
 	int r;
 
 	r = recv_msg(c->sub, &topic);
 	if (r <= 0)
 		return r == 0 ? 0 : fail(c, r, "cannot receive events: %s", zmq_strerror(-r));
 	hb = zmq_msg_size(topic) >= 3 && memcmp(zmq_msg_data(topic), "hb/", 3) == 0;
+	on_stream = c->stream_topic && zmq_msg_size(topic) >= strlen(c->stream_topic) &&
+		    memcmp(zmq_msg_data(topic), c->stream_topic, strlen(c->stream_topic)) == 0;
 	msg_release(topic);
 	if (!has_more(c->sub))
 		return 1; /* a lone frame is no event: drop it */
@@ -1265,19 +1565,31 @@ static int sub_recv(docket_client *c)
 	if (r <= 0)
 		return r == 0 ? 1 : fail(c, r, "cannot receive events: %s", zmq_strerror(-r));
 	if (has_more(c->sub)) {
-		drain_more(c->sub);
-		msg_release(body);
-		return 1;
+		r = recv_msg(c->sub, &pf);
+		if (r <= 0) {
+			msg_release(body);
+			return r == 0 ? 1 : fail(c, r, "cannot receive events: %s", zmq_strerror(-r));
+		}
+		if (has_more(c->sub)) {
+			/* More than three frames: not a docket event. */
+			drain_more(c->sub);
+			msg_release(pf);
+			msg_release(body);
+			return 1;
+		}
+		/* An unreadable prev is as good as none: replay tells. */
+		has_prev = uint_decode(zmq_msg_data(pf), zmq_msg_size(pf), &prev);
+		msg_release(pf);
 	}
 	r = frame_unpack(c, body, hb ? "heartbeat" : "event", &up);
 	if (r < 0)
 		return r;
 	if (!c->confirmed) {
 		/* Whatever was published between the replay and this message
-		 * passed us by: narrow subscriptions replay that window (full
-		 * ones see it as a gap). */
+		 * passed us by: narrow subscriptions replay that window (stream
+		 * ones see it by seq or prev, or at the next heartbeat). */
 		c->confirmed = true;
-		if (!c->full)
+		if (c->mode == SUB_TOPICS)
 			c->replay_active = true;
 	}
 	if (hb) {
@@ -1295,16 +1607,56 @@ static int sub_recv(docket_client *c)
 	r = event_new(c, &up, &e);
 	if (r < 0)
 		return r;
-	if (e->seq <= c->cursor) {
+	if (e->seq <= sub_floor(c)) {
 		docket_event_free(e);
 		return 1;
 	}
+	rec = (struct event_rec *)e;
+	if (c->mode == SUB_ALL) {
+		rec->has_prev = true; /* seqs are consecutive */
+		rec->prev = e->seq - 1;
+	} else if ((c->mode == SUB_UNIT || c->mode == SUB_KIND) && on_stream && has_prev &&
+		   prev < e->seq) {
+		rec->has_prev = true;
+		rec->prev = prev;
+	}
 	if (e->seq > c->known_last)
 		c->known_last = e->seq;
+	if (!sub_wants(c, e)) {
+		/* On the unit's stream but of a kind not asked for: it still
+		 * links the stream. */
+		if (!rec->has_prev || c->mode != SUB_UNIT) {
+			docket_event_free(e);
+			return 1;
+		}
+		rec->skip = true;
+	}
 	r = pending_insert(&c->pending, e);
 	if (r < 0)
 		return fail(c, r, "%s", oom_message);
 	return 1;
+}
+
+/*
+ * Act on the SUB socket's handshakes: a refused key ends the subscription;
+ * a handshake after the first is a reconnection (docketd restarted), after
+ * which the subscription reaches the new publisher asynchronously: probe as
+ * at the start.
+ */
+static int sub_handshakes(docket_client *c)
+{
+	int r = monitor_check(c, &c->sub_mon, c->events_endpoint, &c->sub_hs);
+
+	if (r < 0)
+		return r;
+	if (c->sub_hs.successes > c->sub_seen) {
+		c->sub_seen = c->sub_hs.successes;
+		c->confirmed = false;
+		c->probes = 0;
+		c->probe_ms = PROBE_FIRST_MS;
+		c->probe_at = now_ms() + PROBE_FIRST_MS;
+	}
+	return 0;
 }
 
 static bool topic_covers_all(const char *t)
@@ -1314,13 +1666,88 @@ static bool topic_covers_all(const char *t)
 	return n <= strlen(DOCKET_TOPIC_ALL) && strncmp(t, DOCKET_TOPIC_ALL, n) == 0;
 }
 
+/*
+ * Make the SUB socket, subscribe to the topics (and to heartbeats when hb),
+ * connect, and wait until the connection is up, so that every event
+ * published after the first replay is received live or shows as a gap.
+ * The mode and topics are set; on failure the caller tears down.
+ */
+static int sub_open(docket_client *c, const char *const *topics, size_t n_topics, bool hb)
+{
+	int64_t deadline;
+	int r;
+
+	c->confirmed = false;
+	c->probes = 0;
+	c->probe_ms = PROBE_FIRST_MS;
+	c->probe_at = now_ms() + PROBE_FIRST_MS;
+
+	r = socket_new(c, ZMQ_SUB, &c->sub);
+	if (r < 0)
+		return fail(c, r, "cannot create the event socket: %s", zmq_strerror(-r));
+	r = monitor_start(c, c->sub, "sub",
+			  ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+				  ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+				  ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+			  &c->sub_mon);
+	if (r < 0)
+		return fail(c, r, "cannot monitor the event socket: %s", zmq_strerror(-r));
+	for (size_t i = 0; i < n_topics && r == 0; i++) {
+		if (zmq_setsockopt(c->sub, ZMQ_SUBSCRIBE, topics[i], strlen(topics[i])) < 0)
+			r = -errno;
+	}
+	/* Heartbeats let a subscription notice a loss while idle. Last, so
+	 * that one received proves every subscription in place. */
+	if (r == 0 && hb && zmq_setsockopt(c->sub, ZMQ_SUBSCRIBE, "hb/", 3) < 0)
+		r = -errno;
+	if (r == 0 && zmq_connect(c->sub, c->events_endpoint) < 0)
+		r = -errno;
+	if (r < 0)
+		return fail(c, r, "cannot connect to %s: %s", c->events_endpoint, zmq_strerror(-r));
+
+	deadline = now_ms() + (int64_t)c->timeout_ms * c->attempts;
+	while (!c->sub_hs.succeeded) {
+		zmq_pollitem_t item = {.socket = c->sub_mon.pair, .events = ZMQ_POLLIN};
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0)
+			return fail(c, -ETIMEDOUT,
+				    "no connection to the events endpoint %s: is docketd running? "
+				    "check DOCKET_EVENTS",
+				    c->events_endpoint);
+		if (zmq_poll(&item, 1, (long)left) < 0) {
+			if (errno == EINTR)
+				return fail(c, -EINTR, "interrupted while subscribing");
+			return fail(c, -errno, "cannot wait for %s: %s", c->events_endpoint,
+				    zmq_strerror(errno));
+		}
+		r = monitor_check(c, &c->sub_mon, c->events_endpoint, &c->sub_hs);
+		if (r < 0)
+			return r;
+	}
+	c->sub_seen = c->sub_hs.successes;
+	return 0;
+}
+
+/* The first replay page of a stream subscription: errors show at once, and
+ * a hole in the log is reported by the first docket_next_event(). */
+static int stream_start(docket_client *c)
+{
+	int r = stream_replay(c);
+
+	if (r == -ENODATA) {
+		c->deferred_error = strdup(docket_last_error(c));
+		clear_error(c);
+		r = c->deferred_error ? 0 : fail(c, -ENOMEM, "%s", oom_message);
+	}
+	return r;
+}
+
 int docket_subscribe(docket_client *c, const char *const *topics, size_t n_topics,
 		     uint64_t cursor)
 {
 	static const char *const all[] = {DOCKET_TOPIC_ALL};
-	struct monitor mon = {0};
-	struct handshake_state hs = {0};
-	int64_t deadline;
+	bool full = false;
 	int r;
 
 	if (!c)
@@ -1343,7 +1770,6 @@ int docket_subscribe(docket_client *c, const char *const *topics, size_t n_topic
 	c->topics = calloc(n_topics, sizeof(*c->topics));
 	if (!c->topics)
 		return fail(c, -ENOMEM, "%s", oom_message);
-	c->full = false;
 	for (size_t i = 0; i < n_topics; i++) {
 		c->topics[i] = strdup(topics[i]);
 		if (!c->topics[i]) {
@@ -1352,80 +1778,15 @@ int docket_subscribe(docket_client *c, const char *const *topics, size_t n_topic
 		}
 		c->n_topics++;
 		if (topic_covers_all(topics[i]))
-			c->full = true;
+			full = true;
 	}
-	c->cursor = cursor;
-	c->known_last = cursor;
-	c->confirmed = false;
-	c->probes = 0;
-	c->probe_ms = PROBE_FIRST_MS;
-	c->probe_at = now_ms() + PROBE_FIRST_MS;
+	c->mode = full ? SUB_ALL : SUB_TOPICS;
+	c->cursor = c->covered = c->known_last = cursor;
 
-	r = socket_new(c, ZMQ_SUB, &c->sub);
-	if (r < 0) {
-		sub_teardown(c);
-		return fail(c, r, "cannot create the event socket: %s", zmq_strerror(-r));
-	}
-	r = monitor_start(c, c->sub, "sub",
-			  ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-				  ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-				  ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
-			  &mon);
-	if (r < 0) {
-		sub_teardown(c);
-		return fail(c, r, "cannot monitor the event socket: %s", zmq_strerror(-r));
-	}
-	for (size_t i = 0; i < c->n_topics && r == 0; i++) {
-		if (zmq_setsockopt(c->sub, ZMQ_SUBSCRIBE, c->topics[i], strlen(c->topics[i])) < 0)
-			r = -errno;
-	}
-	/* Heartbeats let a full subscription notice a loss while idle. */
-	if (r == 0 && c->full && zmq_setsockopt(c->sub, ZMQ_SUBSCRIBE, "hb/", 3) < 0)
-		r = -errno;
-	if (r == 0 && zmq_connect(c->sub, c->events_endpoint) < 0)
-		r = -errno;
-	if (r < 0) {
-		monitor_stop(c->sub, &mon);
-		sub_teardown(c);
-		return fail(c, r, "cannot connect to %s: %s", c->events_endpoint, zmq_strerror(-r));
-	}
-
-	/* Wait until the connection is up, so that every event published after
-	 * the replay below is received live (or shows up as a gap). */
-	deadline = now_ms() + (int64_t)c->timeout_ms * c->attempts;
-	while (!hs.succeeded) {
-		zmq_pollitem_t item = {.socket = mon.pair, .events = ZMQ_POLLIN};
-		int64_t left = deadline - now_ms();
-
-		if (left <= 0) {
-			r = fail(c, -ETIMEDOUT,
-				 "no connection to the events endpoint %s: is docketd running? check "
-				 "DOCKET_EVENTS",
-				 c->events_endpoint);
-			break;
-		}
-		if (zmq_poll(&item, 1, (long)left) < 0) {
-			r = errno == EINTR ? fail(c, -EINTR, "interrupted while subscribing")
-					   : fail(c, -errno, "cannot wait for %s: %s",
-						  c->events_endpoint, zmq_strerror(errno));
-			break;
-		}
-		r = monitor_check(c, &mon, c->events_endpoint, &hs);
-		if (r < 0)
-			break;
-	}
-	monitor_stop(c->sub, &mon);
-	if (r < 0) {
-		sub_teardown(c);
-		return r;
-	}
-
-	/* The first replay page, so that errors show here. */
-	if (c->full) {
-		uint64_t next, last;
-
-		r = replay_page(c, cursor + 1, DOCKET_EVENTS_PAGE_MAX, &next, &last);
-	} else {
+	r = sub_open(c, topics, n_topics, full);
+	if (r == 0 && full) {
+		r = stream_start(c);
+	} else if (r == 0) {
 		c->replay_active = true;
 		c->replay_next = cursor + 1;
 		r = replay_step(c);
@@ -1437,22 +1798,172 @@ int docket_subscribe(docket_client *c, const char *const *topics, size_t n_topic
 	return 0;
 }
 
+/* A unit id: 1 to DOCKET_MAX_UNIT_ID characters of a-z, 0-9 and '-'. */
+static bool is_unit_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > DOCKET_MAX_UNIT_ID)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool docket_is_event_kind(const char *s)
+{
+	static const char *const kinds[] = {
+#define X(id, name, desc) name,
+		DOCKET_EVENT_KINDS(X)
+#undef X
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strcmp(kinds[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Set the watch's mode, unit, kinds and topics (topics[] gets up to
+ * WATCH_KINDS_MAX strings, owned by c or static). */
+static int watch_set(docket_client *c, const struct docket_watch_spec *w, char **topics,
+		     size_t *ret_n)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; w && i < w->n_kinds; i++) {
+		bool dup = false;
+
+		for (size_t k = 0; k < c->n_w_kinds; k++)
+			dup |= strcmp(c->w_kinds[k], w->kinds[i]) == 0;
+		if (dup)
+			continue;
+		c->w_kinds[c->n_w_kinds] = strdup(w->kinds[i]);
+		if (!c->w_kinds[c->n_w_kinds])
+			return -ENOMEM;
+		c->n_w_kinds++;
+	}
+	if (w && w->unit) {
+		c->mode = SUB_UNIT;
+		c->w_unit = strdup(w->unit);
+		if (!c->w_unit || asprintf(&c->stream_topic, DOCKET_TOPIC_UNIT "%s/", w->unit) < 0) {
+			c->stream_topic = NULL;
+			return -ENOMEM;
+		}
+		topics[n++] = c->stream_topic;
+	} else if (c->n_w_kinds == 0) {
+		c->mode = SUB_ALL;
+		topics[n++] = (char *)DOCKET_TOPIC_ALL;
+	} else {
+		c->mode = c->n_w_kinds == 1 ? SUB_KIND : SUB_KINDS;
+		c->topics = calloc(c->n_w_kinds, sizeof(*c->topics));
+		if (!c->topics)
+			return -ENOMEM;
+		for (size_t k = 0; k < c->n_w_kinds; k++) {
+			if (asprintf(&c->topics[k], DOCKET_TOPIC_ALL "%s/", c->w_kinds[k]) < 0)
+				return -ENOMEM;
+			c->n_topics++;
+			topics[n++] = c->topics[k];
+		}
+		if (c->mode == SUB_KIND) {
+			c->stream_topic = strdup(c->topics[0]);
+			if (!c->stream_topic)
+				return -ENOMEM;
+		}
+	}
+	*ret_n = n;
+	return 0;
+}
+
+int docket_watch(docket_client *c, const struct docket_watch_spec *w, uint64_t cursor)
+{
+	char *topics[WATCH_KINDS_MAX];
+	const msgpack_object *role, *self;
+	docket_reply *rep = NULL;
+	uint64_t last = 0;
+	size_t n_topics = 0;
+	int r;
+
+	if (!c)
+		return -EINVAL;
+	clear_error(c);
+	if (!c->events_endpoint)
+		return fail(c, -EINVAL, "no events endpoint configured: set DOCKET_EVENTS");
+	if (w && w->n_kinds > 0 && !w->kinds)
+		return fail(c, -EINVAL, "n_kinds is %zu but kinds is NULL", w->n_kinds);
+	if (w && w->n_kinds > WATCH_KINDS_MAX)
+		return fail(c, -EINVAL, "at most %u event kinds can be watched together; watch "
+					"them all (no kinds) and pick out the ones wanted",
+			    WATCH_KINDS_MAX);
+	if (w && w->unit && !is_unit_id(w->unit))
+		return fail(c, -EINVAL,
+			    "'%s' is not a unit id: 1 to %u characters of a-z, 0-9 and '-'",
+			    w->unit, DOCKET_MAX_UNIT_ID);
+	for (size_t i = 0; w && i < w->n_kinds; i++) {
+		if (!w->kinds[i] || !docket_is_event_kind(w->kinds[i]))
+			return fail(c, -EINVAL,
+				    "'%s' is not an event kind: see the list of event kinds in "
+				    "docs/PROTOCOL.md",
+				    w->kinds[i] ? w->kinds[i] : "(null)");
+	}
+
+	/* Who are we? A member unit replays only the events addressed to it,
+	 * so only its own stream can be watched without gaps. */
+	r = docket_call(c, "ping", NULL, 0, NULL, &rep);
+	if (r < 0)
+		return r;
+	role = docket_map_get(&rep->result, "role");
+	self = docket_map_get(&rep->result, "unit");
+	(void)get_u64(&rep->result, "seq", &last);
+	if (!(w && w->unit) && obj_is_str(role, "member")) {
+		r = fail(c, -EPERM,
+			 "a member unit receives only the events addressed to it: watch its own "
+			 "unit, '%.*s'",
+			 self && self->type == MSGPACK_OBJECT_STR ? (int)self->via.str.size : 0,
+			 self && self->type == MSGPACK_OBJECT_STR ? self->via.str.ptr : "");
+		docket_reply_free(rep);
+		return r;
+	}
+	docket_reply_free(rep);
+
+	sub_teardown(c);
+	r = watch_set(c, w, topics, &n_topics);
+	if (r < 0) {
+		sub_teardown(c);
+		return fail(c, r, "%s", oom_message);
+	}
+	c->cursor = c->covered = cursor;
+	c->known_last = last > cursor ? last : cursor;
+	r = sub_open(c, (const char *const *)topics, n_topics, true);
+	if (r == 0)
+		r = stream_start(c);
+	if (r < 0) {
+		sub_teardown(c);
+		return r;
+	}
+	return 0;
+}
+
 /* While the subscription is not confirmed: ask for what may have passed by. */
 static int probe(docket_client *c)
 {
-	uint64_t next, last;
-
 	c->probes++;
 	c->probe_ms = c->probe_ms * 2 > PROBE_MAX_MS ? PROBE_MAX_MS : c->probe_ms * 2;
 	c->probe_at = now_ms() + c->probe_ms;
 	if (c->probes >= PROBES_MAX)
 		c->confirmed = true; /* long past any subscription delay */
-	if (!c->full) {
+	if (c->mode == SUB_TOPICS) {
 		c->replay_active = true;
 		return 0;
 	}
-	return replay_page(c, c->cursor + 1, DOCKET_EVENTS_PAGE_MAX, &next, &last);
+	return stream_replay(c);
 }
+
+/* Replayed events handed out in a row before the sockets are read again. */
+#define SUB_QUIET_MAX 256u
 
 int docket_next_event(docket_client *c, int timeout_ms, docket_event **ret)
 {
@@ -1463,41 +1974,48 @@ int docket_next_event(docket_client *c, int timeout_ms, docket_event **ret)
 		return -EINVAL;
 	clear_error(c);
 	if (!c->sub)
-		return fail(c, -EINVAL, "not subscribed: call docket_subscribe() first");
+		return fail(c, -EINVAL, "not subscribed: call docket_subscribe() or docket_watch() "
+					"first");
+	if (c->deferred_error) {
+		set_error(c, "", "%s", c->deferred_error);
+		free(c->deferred_error);
+		c->deferred_error = NULL;
+		return -ENODATA;
+	}
 
 	for (;;) {
-		docket_event *head;
+		docket_event *head = pending_head(&c->pending);
 
-		/* Read what has arrived, up to the read-ahead bound. */
-		while (pending_count(&c->pending) < PENDING_LIVE_MAX) {
-			r = sub_recv(c);
+		/*
+		 * While replayed events are ready to hand out, the sockets are
+		 * looked at only every SUB_QUIET_MAX events: each look costs
+		 * system calls, and a live copy missed meanwhile is found again
+		 * (gap, prev or heartbeat) and replayed.
+		 */
+		if (mode_is_stream(c->mode) && head && head->seq <= c->covered &&
+		    c->quiet < SUB_QUIET_MAX) {
+			c->quiet++;
+		} else {
+			c->quiet = 0;
+			r = sub_handshakes(c);
 			if (r < 0)
 				return r;
-			if (r == 0)
-				break;
-		}
-		while ((head = pending_head(&c->pending)) && head->seq <= c->cursor)
-			docket_event_free(pending_pop(&c->pending));
-
-		if (c->full) {
-			if (head && head->seq == c->cursor + 1)
-				break;
-			if (head || c->known_last > c->cursor) {
-				r = fill_gap(c);
+			/* Read what has arrived, up to the read-ahead bound. */
+			while (pending_count(&c->pending) < PENDING_LIVE_MAX) {
+				r = sub_recv(c);
 				if (r < 0)
 					return r;
-				continue;
+				if (r == 0)
+					break;
 			}
-		} else {
-			if (c->replay_active && (!head || c->replay_next <= head->seq)) {
-				r = replay_step(c);
-				if (r < 0)
-					return r;
-				continue;
-			}
-			if (head)
-				break;
 		}
+		r = mode_is_stream(c->mode) ? stream_next(c, ret) : topics_next(c, ret);
+		if (r < 0)
+			return r;
+		if (r == 1)
+			return 1;
+		if (r == 2)
+			continue;
 
 		/* Nothing to hand out. */
 		if (!c->confirmed && now_ms() >= c->probe_at) {
@@ -1506,9 +2024,12 @@ int docket_next_event(docket_client *c, int timeout_ms, docket_event **ret)
 				return r;
 			continue;
 		}
-		/* Wait for the SUB socket (or the next probe). */
+		/* Wait for the SUB socket, its monitor, or the next probe. */
 		{
-			zmq_pollitem_t item = {.socket = c->sub, .events = ZMQ_POLLIN};
+			zmq_pollitem_t items[2] = {
+				{.socket = c->sub, .events = ZMQ_POLLIN},
+				{.socket = c->sub_mon.pair, .events = ZMQ_POLLIN},
+			};
 			int64_t now = now_ms();
 			long wait = -1;
 			int n;
@@ -1524,7 +2045,7 @@ int docket_next_event(docket_client *c, int timeout_ms, docket_event **ret)
 				if (wait < 0 || until_probe < wait)
 					wait = until_probe;
 			}
-			n = zmq_poll(&item, 1, wait);
+			n = zmq_poll(items, c->sub_mon.pair ? 2 : 1, wait);
 			if (n < 0) {
 				if (errno == EINTR)
 					return fail(c, -EINTR, "interrupted while waiting for events");
@@ -1535,12 +2056,6 @@ int docket_next_event(docket_client *c, int timeout_ms, docket_event **ret)
 				return 0;
 		}
 	}
-
-	*ret = pending_pop(&c->pending);
-	c->cursor = (*ret)->seq;
-	if (c->known_last < c->cursor)
-		c->known_last = c->cursor;
-	return 1;
 }
 
 uint64_t docket_cursor(const docket_client *c)
