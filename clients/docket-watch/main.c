@@ -19,6 +19,7 @@
  *   0  stopped by SIGTERM or SIGINT (after the command that was running)
  *   64 EX_USAGE     a bad command line
  *   65 EX_DATAERR   the cursor file does not hold a seq
+ *   66 EX_NOINPUT   the cursor file exists but cannot be read
  *   73 EX_CANTCREAT the cursor file cannot be written
  *   74 EX_IOERR     standard output cannot be written
  *   75 EX_TEMPFAIL  the command kept failing for an event (--retry-max)
@@ -154,9 +155,10 @@ static const char help[] =
 	"command that is running. docketd unreachable is waited out, with the same\n"
 	"backoff as a failing command.\n"
 	"\n"
-	"Exit status: 0 stopped by a signal, 64 usage, 65 bad cursor file, 73 cannot\n"
-	"write the cursor file, 74 output error, 75 the command kept failing\n"
-	"(--retry-max), 77 permission denied, 78 configuration; otherwise as docket.\n";
+	"Exit status: 0 stopped by a signal, 64 usage, 65 bad cursor file, 66 cursor\n"
+	"file unreadable, 73 cannot write the cursor file, 74 output error, 75 the\n"
+	"command kept failing (--retry-max), 77 permission denied, 78 configuration;\n"
+	"otherwise as docket.\n";
 
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 {
@@ -390,11 +392,11 @@ static int cursor_save(const char *path, uint64_t seq)
 	} else {
 		if (write(fd, line, (size_t)len) != len || fsync(fd) < 0) {
 			what = "write";
-			r = EX_IOERR;
+			r = EX_CANTCREAT;
 		}
 		if (close(fd) < 0 && !r) {
 			what = "write";
-			r = EX_IOERR;
+			r = EX_CANTCREAT;
 		}
 	}
 	if (!r && rename(tmp, path) < 0) {
