@@ -47,6 +47,30 @@ int ops_act_args(struct request *r, const char *workflow, const char *action,
 		 const struct wf_def **ret_def, struct eng_instance **ret_i);
 
 /*
+ * How a domain op answers with the view of an instance it loaded or acted
+ * on (matter_reply, task_reply, meeting_reply): packs into r->pk and returns
+ * 0, or a negative code with r->err set.
+ */
+typedef int (*ops_reply_fn)(struct request *r, const struct wf_def *def,
+			    const struct eng_instance *i);
+
+/*
+ * ops_act on instance id (a msgpack str) of workflow, then reply with the
+ * instance's view; the instance is freed either way.
+ */
+int ops_fire(struct request *r, const msgpack_object *id, const char *workflow,
+	     const char *action, const msgpack_object *fields, ops_reply_fn reply);
+
+/* As ops_fire, with the fields and the id taken from the request's args (ops_act_args). */
+int ops_step(struct request *r, const char *workflow, const char *action, ops_reply_fn reply);
+
+/*
+ * The request {"id"}: reply with the view of an instance the caller may
+ * read, of workflow (NULL: any; ops_load_readable).
+ */
+int ops_show(struct request *r, const char *workflow, ops_reply_fn reply);
+
+/*
  * A task reached a terminal state (ops_act calls this): when it is one of
  * the tasks of a matter being implemented and every one of them has ended,
  * the matter is closed by the same unit in the same transaction

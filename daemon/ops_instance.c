@@ -314,6 +314,61 @@ int ops_act_args(struct request *r, const char *workflow, const char *action,
 		       ret_i);
 }
 
+/* The generic instance view, as instance.act and instance.show reply. */
+static int instance_reply(struct request *r, const struct wf_def *def,
+			  const struct eng_instance *i)
+{
+	inst_pack_view(def, i, r->unit, r->role, r->now_ms, r->pk);
+	return 0;
+}
+
+/* Reply with the view of i and free it; q is what loading or acting on it returned. */
+static int reply_and_free(struct request *r, int q, const struct wf_def *def,
+			  struct eng_instance *i, ops_reply_fn reply)
+{
+	if (q < 0)
+		return q;
+	q = reply(r, def, i);
+	eng_instance_free(i);
+	return q;
+}
+
+int ops_fire(struct request *r, const msgpack_object *id, const char *workflow,
+	     const char *action, const msgpack_object *fields, ops_reply_fn reply)
+{
+	const struct wf_def *def = NULL;
+	struct eng_instance *i = NULL;
+	int q;
+
+	q = ops_act(r, id->via.str.ptr, id->via.str.size, workflow, action, fields, &def, &i);
+	return reply_and_free(r, q, def, i, reply);
+}
+
+int ops_step(struct request *r, const char *workflow, const char *action, ops_reply_fn reply)
+{
+	const struct wf_def *def = NULL;
+	struct eng_instance *i = NULL;
+	int q;
+
+	q = ops_act_args(r, workflow, action, &def, &i);
+	return reply_and_free(r, q, def, i, reply);
+}
+
+int ops_show(struct request *r, const char *workflow, ops_reply_fn reply)
+{
+	static const struct wire_arg spec[] = {{"id", WIRE_STR, true, ENG_ID_MAX, NULL}};
+	const msgpack_object *v[1];
+	const struct wf_def *def = NULL;
+	struct eng_instance *i = NULL;
+	int q;
+
+	q = wire_args_check(r->wr->args, spec, 1, v, r->err);
+	if (q < 0)
+		return q;
+	q = ops_load_readable(r, v[0], workflow, &def, &i);
+	return reply_and_free(r, q, def, i, reply);
+}
+
 int op_instance_act(struct request *r)
 {
 	static const struct wire_arg spec[] = {
@@ -323,41 +378,18 @@ int op_instance_act(struct request *r)
 	};
 	const msgpack_object *v[3];
 	char action[WF_NAME_MAX + 1];
-	struct eng_instance *i;
-	const struct wf_def *def;
 	int q;
 
 	q = wire_args_check(r->wr->args, spec, 3, v, r->err);
 	if (q < 0)
 		return q;
 	ops_copy_str(action, sizeof(action), v[1]);
-	q = ops_act(r, v[0]->via.str.ptr, v[0]->via.str.size, NULL, action, v[2], &def, &i);
-	if (q < 0)
-		return q;
-	inst_pack_view(def, i, r->unit, r->role, r->now_ms, r->pk);
-	eng_instance_free(i);
-	return 0;
+	return ops_fire(r, v[0], NULL, action, v[2], instance_reply);
 }
 
 int op_instance_show(struct request *r)
 {
-	static const struct wire_arg spec[] = {
-		{"id", WIRE_STR, true, ENG_ID_MAX, NULL},
-	};
-	const msgpack_object *v[1];
-	const struct wf_def *def;
-	struct eng_instance *i;
-	int q;
-
-	q = wire_args_check(r->wr->args, spec, 1, v, r->err);
-	if (q < 0)
-		return q;
-	q = ops_load_readable(r, v[0], NULL, &def, &i);
-	if (q < 0)
-		return q;
-	inst_pack_view(def, i, r->unit, r->role, r->now_ms, r->pk);
-	eng_instance_free(i);
-	return 0;
+	return ops_show(r, NULL, instance_reply);
 }
 
 static const char *const status_names[] = {"green", "yellow", "red", "done", NULL};

@@ -201,16 +201,7 @@ int op_matter_submit(struct request *r)
 /* The steps that are one action with the args as its fields. */
 static int matter_step(struct request *r, const char *action)
 {
-	const struct wf_def *def;
-	struct eng_instance *i;
-	int q;
-
-	q = ops_act_args(r, MATTER_WORKFLOW, action, &def, &i);
-	if (q < 0)
-		return q;
-	q = matter_reply(r, def, i);
-	eng_instance_free(i);
-	return q;
+	return ops_step(r, MATTER_WORKFLOW, action, matter_reply);
 }
 
 int op_matter_withdraw(struct request *r) { return matter_step(r, "withdraw"); }
@@ -649,20 +640,7 @@ out:
 
 int op_matter_show(struct request *r)
 {
-	static const struct wire_arg spec[] = {{"id", WIRE_STR, true, ENG_ID_MAX, NULL}};
-	const msgpack_object *v[1];
-	const struct wf_def *def;
-	struct eng_instance *i;
-	int q;
-
-	q = wire_args_check(r->wr->args, spec, 1, v, r->err);
-	if (q == 0)
-		q = ops_load_readable(r, v[0], MATTER_WORKFLOW, &def, &i);
-	if (q < 0)
-		return q;
-	q = matter_reply(r, def, i);
-	eng_instance_free(i);
-	return q;
+	return ops_show(r, MATTER_WORKFLOW, matter_reply);
 }
 
 int op_matter_history(struct request *r)

@@ -145,19 +145,12 @@ int op_meeting_hold(struct request *r)
 {
 	static const struct wire_arg spec[] = {{"id", WIRE_STR, true, ENG_ID_MAX, NULL}};
 	const msgpack_object *v[1];
-	const struct wf_def *def;
-	struct eng_instance *m;
 	int q;
 
 	q = wire_args_check(r->wr->args, spec, 1, v, r->err);
-	if (q == 0)
-		q = ops_act(r, v[0]->via.str.ptr, v[0]->via.str.size, MEETING_WORKFLOW, "hold", NULL,
-			    &def, &m);
 	if (q < 0)
 		return q;
-	q = meeting_reply(r, def, m);
-	eng_instance_free(m);
-	return q;
+	return ops_fire(r, v[0], MEETING_WORKFLOW, "hold", NULL, meeting_reply);
 }
 
 /* A map {"meeting": id[, "reason": reason]} as fields for a matter's action. */
@@ -488,20 +481,7 @@ int op_meeting_decide(struct request *r)
 
 int op_meeting_show(struct request *r)
 {
-	static const struct wire_arg spec[] = {{"id", WIRE_STR, true, ENG_ID_MAX, NULL}};
-	const msgpack_object *v[1];
-	const struct wf_def *def;
-	struct eng_instance *m;
-	int q;
-
-	q = wire_args_check(r->wr->args, spec, 1, v, r->err);
-	if (q == 0)
-		q = ops_load_readable(r, v[0], MEETING_WORKFLOW, &def, &m);
-	if (q < 0)
-		return q;
-	q = meeting_reply(r, def, m);
-	eng_instance_free(m);
-	return q;
+	return ops_show(r, MEETING_WORKFLOW, meeting_reply);
 }
 
 /* A meeting.list entry, when i is a meeting. */

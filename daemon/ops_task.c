@@ -611,31 +611,13 @@ static int load_ledger(struct request *r, const msgpack_object *id, struct sup_t
 static int task_fire(struct request *r, const msgpack_object *id, const char *action,
 		     const msgpack_object *fields)
 {
-	const struct wf_def *def;
-	struct eng_instance *i;
-	int q;
-
-	q = ops_act(r, id->via.str.ptr, id->via.str.size, TASK_WORKFLOW, action, fields, &def, &i);
-	if (q < 0)
-		return q;
-	q = task_reply(r, def, i);
-	eng_instance_free(i);
-	return q;
+	return ops_fire(r, id, TASK_WORKFLOW, action, fields, task_reply);
 }
 
 /* The steps that are one action with the args as its fields. */
 static int task_step(struct request *r, const char *action)
 {
-	const struct wf_def *def;
-	struct eng_instance *i;
-	int q;
-
-	q = ops_act_args(r, TASK_WORKFLOW, action, &def, &i);
-	if (q < 0)
-		return q;
-	q = task_reply(r, def, i);
-	eng_instance_free(i);
-	return q;
+	return ops_step(r, TASK_WORKFLOW, action, task_reply);
 }
 
 int op_task_accept(struct request *r) { return task_step(r, "accept"); }
@@ -908,20 +890,7 @@ int op_task_ack(struct request *r)
 
 int op_task_show(struct request *r)
 {
-	static const struct wire_arg spec[] = {{"id", WIRE_STR, true, ENG_ID_MAX, NULL}};
-	const msgpack_object *v[1];
-	const struct wf_def *def;
-	struct eng_instance *i;
-	int q;
-
-	q = wire_args_check(r->wr->args, spec, 1, v, r->err);
-	if (q == 0)
-		q = ops_load_readable(r, v[0], TASK_WORKFLOW, &def, &i);
-	if (q < 0)
-		return q;
-	q = task_reply(r, def, i);
-	eng_instance_free(i);
-	return q;
+	return ops_show(r, TASK_WORKFLOW, task_reply);
 }
 
 int op_task_history(struct request *r)

@@ -89,6 +89,12 @@ int cli_query(const char *op, const msgpack_sbuffer *args, docket_reply **ret,
  * (NULL after --json or --help), or an exit code.
  */
 int cli_query_id(const struct command *cmd, int argc, char **argv, docket_reply **ret);
+/*
+ * `docket <group> show ID`: cli_query_id(), then, unless --json printed the
+ * reply, print(result) (0 or an exit code). Returns 0 or an exit code.
+ */
+int cli_show_id(const struct command *cmd, int argc, char **argv,
+		int (*print)(const msgpack_object *rec));
 
 /* Pack a map of string arguments: "name", value, ..., NULL; pairs whose value
  * is NULL are left out. sb must be initialised. */
@@ -229,6 +235,13 @@ bool cli_list_heading(const char *title, const msgpack_object *a, const char *no
 void cli_print_text_section(const char *title, const msgpack_object *o);
 /* "you may: <rec's actions>", after a blank line. */
 void cli_print_actions(const msgpack_object *rec);
+/*
+ * The first lines of a step's output: "<did> <id>[ <did_after>]" and a
+ * blank line, with the id of rep's result. When the result is not a map,
+ * reports "the daemon's reply is not a <what>", frees rep and returns
+ * EX_PROTOCOL; otherwise returns 0.
+ */
+int cli_print_did(docket_reply *rep, const char *what, const char *did, const char *did_after);
 
 /*
  * Read a YAML (or JSON) file, "-" for standard input, of at most max bytes

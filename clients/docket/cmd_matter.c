@@ -540,6 +540,21 @@ void cli_print_actions(const msgpack_object *rec)
 	free(s);
 }
 
+int cli_print_did(docket_reply *rep, const char *what, const char *did, const char *did_after)
+{
+	char *id;
+
+	if (rep->result.type != MSGPACK_OBJECT_MAP) {
+		cli_error("the daemon's reply is not a %s", what);
+		docket_reply_free(rep);
+		return EX_PROTOCOL;
+	}
+	id = cli_text(get(&rep->result, "id"));
+	printf("%s %s%s%s\n\n", did, id, did_after ? " " : "", did_after ? did_after : "");
+	free(id);
+	return 0;
+}
+
 /* The header every matter output starts with. */
 static void print_matter_header(const msgpack_object *rec)
 {
@@ -1442,18 +1457,9 @@ int cmd_matter_step(const struct command *cmd, int argc, char **argv)
 	cli_strs_free(units, n_units);
 	if (r || !rep)
 		return r;
-	if (rep->result.type != MSGPACK_OBJECT_MAP) {
-		cli_error("the daemon's reply is not a matter");
-		docket_reply_free(rep);
-		return EX_PROTOCOL;
-	}
-	{
-		char *mid = cli_text(get(&rep->result, "id"));
-
-		printf("%s %s%s%s\n\n", st->did, mid, st->did_after ? " " : "",
-		       st->did_after ? st->did_after : "");
-		free(mid);
-	}
+	r = cli_print_did(rep, "matter", st->did, st->did_after);
+	if (r)
+		return r;
 	print_matter_header(&rep->result);
 	if (st->operands != STEP_ID)
 		print_opinions(get(&rep->result, "opinions"));
@@ -1467,14 +1473,7 @@ int cmd_matter_step(const struct command *cmd, int argc, char **argv)
  */
 int cmd_matter_show(const struct command *cmd, int argc, char **argv)
 {
-	docket_reply *rep;
-	int r = cli_query_id(cmd, argc, argv, &rep);
-
-	if (r || !rep)
-		return r;
-	r = print_matter(&rep->result);
-	docket_reply_free(rep);
-	return r;
+	return cli_show_id(cmd, argc, argv, print_matter);
 }
 
 /* A row of `matter list`. */

@@ -672,20 +672,11 @@ int cmd_task_step(const struct command *cmd, int argc, char **argv)
 	msgpack_sbuffer_destroy(&sb);
 	if (r || !rep)
 		return r;
-	if (rep->result.type != MSGPACK_OBJECT_MAP) {
-		cli_error("the daemon's reply is not a %s", st->notice_reply ? "notice" : "task");
-		docket_reply_free(rep);
-		return EX_PROTOCOL;
-	}
 	if (!did)
 		did = given & TS_APPROVE ? "approved the extension of" : "refused the extension of";
-	{
-		char *rid = cli_text(get(&rep->result, "id"));
-
-		printf("%s %s%s%s\n\n", did, rid, st->did_after ? " " : "",
-		       st->did_after ? st->did_after : "");
-		free(rid);
-	}
+	r = cli_print_did(rep, st->notice_reply ? "notice" : "task", did, st->did_after);
+	if (r)
+		return r;
 	if (st->notice_reply) {
 		print_notice(&rep->result);
 	} else {
@@ -701,14 +692,7 @@ int cmd_task_step(const struct command *cmd, int argc, char **argv)
  */
 int cmd_task_show(const struct command *cmd, int argc, char **argv)
 {
-	docket_reply *rep;
-	int r = cli_query_id(cmd, argc, argv, &rep);
-
-	if (r || !rep)
-		return r;
-	r = print_task(&rep->result);
-	docket_reply_free(rep);
-	return r;
+	return cli_show_id(cmd, argc, argv, print_task);
 }
 
 static bool is_list_status(const char *s)

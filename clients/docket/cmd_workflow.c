@@ -1050,14 +1050,7 @@ static int print_instance(const msgpack_object *rec)
 
 int cmd_instance_show(const struct command *cmd, int argc, char **argv)
 {
-	docket_reply *rep;
-	int r = cli_query_id(cmd, argc, argv, &rep);
-
-	if (r || !rep)
-		return r;
-	r = print_instance(&rep->result);
-	docket_reply_free(rep);
-	return r;
+	return cli_show_id(cmd, argc, argv, print_instance);
 }
 
 /*

@@ -1014,6 +1014,19 @@ int cli_query_id(const struct command *cmd, int argc, char **argv, docket_reply 
 	return r;
 }
 
+int cli_show_id(const struct command *cmd, int argc, char **argv,
+		int (*print)(const msgpack_object *rec))
+{
+	docket_reply *rep;
+	int r = cli_query_id(cmd, argc, argv, &rep);
+
+	if (r || !rep)
+		return r;
+	r = print(&rep->result);
+	docket_reply_free(rep);
+	return r;
+}
+
 void cli_args_strs(msgpack_sbuffer *sb, ...)
 {
 	const char *k[32], *v[32];

@@ -38,7 +38,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -57,7 +56,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "benchlib.h"
 
 /* Units the writer assigns tasks to (part 1) and the log is spread over (part 2). */
 #define LEAD_UNITS 60
@@ -75,14 +74,6 @@
 #define HIST_STEP_US 100u
 #define HIST_N 300000u
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static int64_t real_us(void)
 {
 	struct timespec ts;
@@ -98,33 +89,6 @@ static void *xcalloc(size_t n, size_t size)
 	if (!p)
 		abort();
 	return p;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static uint64_t status_u64(docket_client *c, const char *key)
-{
-	docket_reply *rep = NULL;
-	const msgpack_object *v;
-	uint64_t r;
-
-	if (docket_call(c, "status", NULL, 0, NULL, &rep) != 0)
-		abort();
-	v = docket_map_get(&rep->result, key);
-	r = v ? v->via.u64 : 0;
-	docket_reply_free(rep);
-	return r;
 }
 
 static uint64_t obj_u64(const msgpack_object *o)
@@ -356,12 +320,12 @@ static void *writer_main(void *p)
 	struct writer *w = p;
 	void *s = dealer(w->h, w->zctx);
 	msgpack_sbuffer args, frame;
-	uint64_t sent = 0, inflight = 0, urges = 0, t0 = now_us();
+	uint64_t sent = 0, inflight = 0, urges = 0, t0 = bench_now_us();
 
 	pack_assign_args(&args, w->leads, w->due, w->due_in);
 	msgpack_sbuffer_init(&frame);
 	for (;;) {
-		uint64_t now = now_us();
+		uint64_t now = bench_now_us();
 		bool more = now < w->end_us && (w->n == 0 || sent < w->n);
 		long wait = -1;
 
@@ -431,13 +395,13 @@ static void *writer_main(void *p)
 static double writers_run(struct writer *w, int n)
 {
 	pthread_t t[16];
-	uint64_t t0 = now_us();
+	uint64_t t0 = bench_now_us();
 
 	for (int i = 0; i < n; i++)
 		pthread_create(&t[i], NULL, writer_main, &w[i]);
 	for (int i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
-	return (double)(now_us() - t0) / 1e6;
+	return (double)(bench_now_us() - t0) / 1e6;
 }
 
 /* A request built as harness_vreq builds it; 0 or the -code of an error reply. */
@@ -532,7 +496,7 @@ static void sub_drain(struct sub_group *g, struct sub *sb, msgpack_unpacked *up)
 				sb->gaps += seq - base - 1;
 			g->hist[b < HIST_N ? b : HIST_N - 1]++;
 			atomic_fetch_add_explicit(&sb->received, 1, memory_order_relaxed);
-			atomic_store_explicit(&sb->last_us, now_us(), memory_order_relaxed);
+			atomic_store_explicit(&sb->last_us, bench_now_us(), memory_order_relaxed);
 		}
 		if (seq > atomic_load_explicit(&sb->last_seq, memory_order_relaxed))
 			atomic_store_explicit(&sb->last_seq, seq, memory_order_relaxed);
@@ -672,7 +636,7 @@ static void run_level(struct delivery *dl, int n, double seconds, double rate,
 
 	cpu_d0 = cpu_seconds(dl->h->pid);
 	cpu_b0 = cpu_seconds(0);
-	t0 = now_us();
+	t0 = bench_now_us();
 	w.end_us = t0 + (uint64_t)(seconds * 1e6);
 	snprintf(w.idp, sizeof(w.idp), "w%d-%d", n, rate > 0);
 	res->seconds = writers_run(&w, 1);
@@ -682,7 +646,7 @@ static void run_level(struct delivery *dl, int n, double seconds, double rate,
 	res->errors = w.errors;
 
 	/* Wait until every subscriber has the last event, or none moved for 2 s. */
-	idle_since = now_us();
+	idle_since = bench_now_us();
 	for (;;) {
 		uint64_t total = 0;
 		bool done = true;
@@ -695,8 +659,8 @@ static void run_level(struct delivery *dl, int n, double seconds, double rate,
 			break;
 		if (total != last_total) {
 			last_total = total;
-			idle_since = now_us();
-		} else if (now_us() - idle_since > 2000000) {
+			idle_since = bench_now_us();
+		} else if (bench_now_us() - idle_since > 2000000) {
 			break;
 		}
 		usleep(10000); /* polling counters, as above */
@@ -705,7 +669,7 @@ static void run_level(struct delivery *dl, int n, double seconds, double rate,
 	for (int i = 0; i < n; i++)
 		if (atomic_load(&subs[i].last_us) > t_end)
 			t_end = atomic_load(&subs[i].last_us);
-	wall0 = (double)(now_us() - t0) / 1e6;
+	wall0 = (double)(bench_now_us() - t0) / 1e6;
 	res->daemon_cpu = (cpu_seconds(dl->h->pid) - cpu_d0) / wall0;
 	res->bench_cpu_s = cpu_seconds(0) - cpu_b0;
 	res->bench_cpu = res->bench_cpu_s / wall0;
@@ -765,8 +729,7 @@ static void print_level(const struct level_result *r)
 }
 
 static void part_delivery(const int *levels, int n_levels, double seconds, double rate,
-			  int sub_threads, int io_threads, unsigned hwm, bool pin,
-			  const cpu_set_t *daemon_cpus, const cpu_set_t *load_cpus)
+			  int sub_threads, int io_threads, unsigned hwm, const struct bench_pin *pin)
 {
 	struct delivery dl = {.sub_threads = sub_threads, .leads = 10, .window = 8};
 	struct level_result *res = xcalloc((size_t)n_levels * 2, sizeof(*res));
@@ -780,11 +743,7 @@ static void part_delivery(const int *levels, int n_levels, double seconds, doubl
 			max_subs = levels[l];
 	if (hwm)
 		snprintf(config, sizeof(config), "events_hwm: %u\n", hwm);
-	if (pin)
-		sched_setaffinity(0, sizeof(*daemon_cpus), daemon_cpus);
-	harness_start(&h, config[0] ? config : NULL);
-	if (pin)
-		sched_setaffinity(0, sizeof(*load_cpus), load_cpus);
+	bench_start(&h, config[0] ? config : NULL, pin);
 	dl.h = &h;
 	dl.zctx = zmq_ctx_new();
 	zmq_ctx_set(dl.zctx, ZMQ_IO_THREADS, io_threads);
@@ -967,7 +926,7 @@ static void raw_replay(void *s, uint64_t since, const char *unit, const char *ki
 		       struct kind_count *kc, struct replay *res)
 {
 	msgpack_sbuffer args, frame;
-	uint64_t t0 = now_us();
+	uint64_t t0 = bench_now_us();
 
 	memset(res, 0, sizeof(*res));
 	res->cpu_daemon = -cpu_seconds(daemon_pid);
@@ -1051,7 +1010,7 @@ static void raw_replay(void *s, uint64_t since, const char *unit, const char *ki
 			break;
 		since = next;
 	}
-	res->s = (double)(now_us() - t0) / 1e6;
+	res->s = (double)(bench_now_us() - t0) / 1e6;
 	res->cpu_daemon += cpu_seconds(daemon_pid);
 	res->cpu_bench += cpu_seconds(0);
 	msgpack_sbuffer_destroy(&args);
@@ -1063,7 +1022,7 @@ static void lib_replay(struct harness *h, const char *topic, uint64_t end, struc
 {
 	docket_client *c = harness_connect(h, NULL, 60000, 1);
 	const char *topics[1] = {topic};
-	uint64_t t0 = now_us();
+	uint64_t t0 = bench_now_us();
 	int r;
 
 	memset(res, 0, sizeof(*res));
@@ -1097,7 +1056,7 @@ static void lib_replay(struct harness *h, const char *topic, uint64_t end, struc
 		if (!topic && docket_cursor(c) >= end)
 			break;
 	}
-	res->s = (double)(now_us() - t0) / 1e6;
+	res->s = (double)(bench_now_us() - t0) / 1e6;
 	res->cpu_daemon += cpu_seconds(daemon_pid);
 	res->cpu_bench += cpu_seconds(0);
 	docket_close(c);
@@ -1156,10 +1115,10 @@ static void print_replay(const char *what, struct stat_runs *t, uint64_t events,
 {
 	double lo, med, hi;
 
-	qsort(t->v, (size_t)t->n, sizeof(double), cmp_double);
+	qsort(t->v, (size_t)t->n, sizeof(double), bench_cmp_double);
 	lo = t->v[0];
 	hi = t->v[t->n - 1];
-	med = median(t->v, t->n);
+	med = bench_median(t->v, t->n);
 	printf("  %-60s %9" PRIu64 " %8.3f s %8.3f %8.3f %10.0f", what, events, med, lo, hi,
 	       (double)events / med);
 	if (bytes)
@@ -1174,8 +1133,7 @@ static void print_replay(const char *what, struct stat_runs *t, uint64_t events,
 		printf("   %5s %5s\n", "-", "-");
 }
 
-static void part_replay(uint64_t n_events, int runs, bool pin, const cpu_set_t *daemon_cpus,
-			const cpu_set_t *load_cpus)
+static void part_replay(uint64_t n_events, int runs, const struct bench_pin *pin)
 {
 	struct harness h;
 	docket_client *office;
@@ -1189,11 +1147,7 @@ static void part_replay(uint64_t n_events, int runs, bool pin, const cpu_set_t *
 	struct replay full, one;
 	struct stat_runs t_raw = {0}, t_lib = {0};
 
-	if (pin)
-		sched_setaffinity(0, sizeof(*daemon_cpus), daemon_cpus);
-	harness_start(&h, "test_clock: " REPLAY_CLOCK "\n");
-	if (pin)
-		sched_setaffinity(0, sizeof(*load_cpus), load_cpus);
+	bench_start(&h, "test_clock: " REPLAY_CLOCK "\n", pin);
 	daemon_pid = h.pid;
 	zctx = zmq_ctx_new();
 	h.zmq_context = zctx;
@@ -1247,7 +1201,7 @@ static void part_replay(uint64_t n_events, int runs, bool pin, const cpu_set_t *
 		printf("store: %" PRIu64 " events; data.mdb %.1f MiB (%.1f MiB allocated); status "
 		       "used_bytes %.1f MiB\n",
 		       end, (double)st.st_size / 1048576, (double)st.st_blocks * 512 / 1048576,
-		       (double)status_u64(office, "used_bytes") / 1048576);
+		       (double)bench_status_u64(office, "used_bytes") / 1048576);
 	snprintf(path, sizeof(path), "%s/state", h.dir);
 	store_tables(path);
 	fflush(stdout);
@@ -1412,7 +1366,7 @@ int main(int argc, char **argv)
 	unsigned hwm = 0;
 	bool quick = false, pin = true, do_delivery = true, do_replay = true;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t daemon_cpus, load_cpus;
+	struct bench_pin bp;
 	struct utsname un;
 
 	while ((opt = getopt_long(argc, argv, "s:nh", longopts, NULL)) >= 0) {
@@ -1478,25 +1432,15 @@ int main(int argc, char **argv)
 	}
 
 	/* As bench_write: the daemon on CPU 0, the load on the others. */
-	pin = pin && ncpu >= 2;
-	if (pin) {
-		CPU_ZERO(&daemon_cpus);
-		CPU_ZERO(&load_cpus);
-		CPU_SET(0, &daemon_cpus);
-		for (long i = 1; i < ncpu && i < CPU_SETSIZE; i++)
-			CPU_SET((int)i, &load_cpus);
-		if (sched_setaffinity(0, sizeof(load_cpus), &load_cpus) < 0)
-			pin = false;
-	}
+	pin = bench_pin_init(&bp, pin, ncpu);
 	uname(&un);
 	printf("bench_events: %ld cores, %s; %s %s; libzmq %d.%d.%d; %s\n\n", ncpu,
 	       pin ? "daemon on CPU 0, load on the others" : "not pinned", un.sysname, un.release,
 	       ZMQ_VERSION_MAJOR, ZMQ_VERSION_MINOR, ZMQ_VERSION_PATCH, load_average());
 	fflush(stdout);
 	if (do_delivery)
-		part_delivery(levels, n_levels, seconds, rate, sub_threads, io_threads, hwm, pin,
-			      &daemon_cpus, &load_cpus);
+		part_delivery(levels, n_levels, seconds, rate, sub_threads, io_threads, hwm, &bp);
 	if (do_replay)
-		part_replay((uint64_t)events, runs, pin, &daemon_cpus, &load_cpus);
+		part_replay((uint64_t)events, runs, &bp);
 	return 0;
 }

@@ -33,7 +33,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -51,7 +50,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "benchlib.h"
 
 /* The test clock starts on a Monday morning; tasks are assigned then. */
 #define CLOCK_START "2026-01-05T09:00"
@@ -61,14 +60,6 @@
 #define ASSESS_TO "2026-12-31"
 /* Due date of the lifecycle workload's tasks. */
 #define LC_DUE "2026-03-31"
-
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
 
 static void *xrealloc(void *p, size_t size)
 {
@@ -100,23 +91,9 @@ static void lat_append(struct lat *to, const struct lat *from)
 		lat_add(to, from->v[k]);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void lat_sort(struct lat *l)
 {
-	qsort(l->v, l->n, sizeof(*l->v), cmp_u64);
+	qsort(l->v, l->n, sizeof(*l->v), bench_cmp_u64);
 }
 
 /* Percentile p (0..1) of sorted l, in ms. */
@@ -130,24 +107,6 @@ static double lat_ms(const struct lat *l, double p)
 	if (k >= l->n)
 		k = l->n - 1;
 	return (double)l->v[k] / 1000;
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* requests and batches served so far, from the status op. */
-static void server_counts(docket_client *c, uint64_t *requests, uint64_t *batches)
-{
-	docket_reply *rep = NULL;
-
-	if (docket_call(c, "status", NULL, 0, NULL, &rep) != 0)
-		abort();
-	*requests = docket_map_get(&rep->result, "requests")->via.u64;
-	*batches = docket_map_get(&rep->result, "batches")->via.u64;
-	docket_reply_free(rep);
 }
 
 static int call(docket_client *c, docket_reply **rep, const char *op, const char *fmt, ...)
@@ -186,7 +145,7 @@ struct lc_worker {
 static bool lc_step(struct lc_worker *w, docket_client *c, int step, const char *fmt, ...)
 {
 	docket_reply *rep = NULL;
-	uint64_t t0 = now_us();
+	uint64_t t0 = bench_now_us();
 	va_list ap;
 	int r;
 
@@ -199,7 +158,7 @@ static bool lc_step(struct lc_worker *w, docket_client *c, int step, const char 
 				 docket_last_error_name(c), docket_last_error(c));
 		return false;
 	}
-	lat_add(&w->lat[step], now_us() - t0);
+	lat_add(&w->lat[step], bench_now_us() - t0);
 	w->done++;
 	docket_reply_free(rep);
 	return true;
@@ -217,9 +176,9 @@ static void *lc_worker_main(void *p)
 	harness_last_seq(member);
 	pthread_barrier_wait(&w->run->ready);
 	pthread_barrier_wait(&w->run->go);
-	while (now_us() < w->run->end_us && !w->errors) {
+	while (bench_now_us() < w->run->end_us && !w->errors) {
 		docket_reply *rep = NULL;
-		uint64_t t0 = now_us();
+		uint64_t t0 = bench_now_us();
 
 		if (call(office, &rep, "task.assign", "{s:s s:s s:s}", "title", "bench task",
 			 "lead", w->unit, "due", LC_DUE) != 0) {
@@ -228,7 +187,7 @@ static void *lc_worker_main(void *p)
 				 docket_last_error_name(office), docket_last_error(office));
 			break;
 		}
-		lat_add(&w->lat[LC_ASSIGN], now_us() - t0);
+		lat_add(&w->lat[LC_ASSIGN], bench_now_us() - t0);
 		w->done++;
 		harness_copy_id(
 		    harness_get(harness_at(harness_get(&rep->result, "tasks"), 0), "id"), id);
@@ -276,14 +235,14 @@ static double lc_run_level(struct harness *h, docket_client *office, char (*keys
 		pthread_create(&t[i], NULL, lc_worker_main, &w[i]);
 	}
 	pthread_barrier_wait(&run.ready);
-	server_counts(office, &req0, &bat0);
-	t0 = now_us();
+	bench_server_counts(office, &req0, &bat0);
+	t0 = bench_now_us();
 	run.end_us = t0 + (uint64_t)(seconds * 1e6);
 	pthread_barrier_wait(&run.go);
 	for (int i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
-	t1 = now_us();
-	server_counts(office, &req1, &bat1);
+	t1 = bench_now_us();
+	bench_server_counts(office, &req1, &bat1);
 	lv->requests += req1 - req0 - 1; /* the status call itself */
 	lv->batches += bat1 - bat0 - 1;
 	for (int i = 0; i < n; i++) {
@@ -306,8 +265,8 @@ static double lc_run_level(struct harness *h, docket_client *office, char (*keys
 	return lv->rates[round];
 }
 
-static void part_lifecycle(const int *levels_in, int n_levels, int rounds, double seconds, bool pin,
-			   const cpu_set_t *daemon_cpus, const cpu_set_t *load_cpus)
+static void part_lifecycle(const int *levels_in, int n_levels, int rounds, double seconds,
+			   const struct bench_pin *pin)
 {
 	struct lc_level levels[16];
 	struct harness h;
@@ -322,11 +281,7 @@ static void part_lifecycle(const int *levels_in, int n_levels, int rounds, doubl
 		if (levels_in[l] > max_clients)
 			max_clients = levels_in[l];
 	}
-	if (pin)
-		sched_setaffinity(0, sizeof(*daemon_cpus), daemon_cpus);
-	harness_start(&h, "test_clock: " CLOCK_START "\n");
-	if (pin)
-		sched_setaffinity(0, sizeof(*load_cpus), load_cpus);
+	bench_start(&h, "test_clock: " CLOCK_START "\n", pin);
 	h.zmq_context = zmq_ctx_new();
 	office = harness_connect(&h, NULL, 60000, 1);
 	keys = calloc((size_t)max_clients, sizeof(*keys));
@@ -358,7 +313,7 @@ static void part_lifecycle(const int *levels_in, int n_levels, int rounds, doubl
 	       "p99 ms", "max ms", "speedup", "per commit", "tasks/s");
 	for (int l = 0; l < n_levels; l++) {
 		struct lc_level *lv = &levels[l];
-		double m = median(lv->rates, rounds);
+		double m = bench_median(lv->rates, rounds);
 
 		if (l == 0)
 			base = m;
@@ -703,7 +658,7 @@ static double pool_run(struct pop *p, struct work *works, size_t n, int threads,
 {
 	struct pool pl = {.p = p, .works = works, .n = n, .pack = pack, .reply = reply};
 	pthread_t t[64];
-	uint64_t t0 = now_us();
+	uint64_t t0 = bench_now_us();
 
 	if (threads > 64)
 		threads = 64;
@@ -711,7 +666,7 @@ static double pool_run(struct pop *p, struct work *works, size_t n, int threads,
 		pthread_create(&t[i], NULL, pool_main, &pl);
 	for (int i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
-	return (double)(now_us() - t0) / 1e6;
+	return (double)(bench_now_us() - t0) / 1e6;
 }
 
 static void works_free(struct work *w, size_t n)
@@ -830,7 +785,7 @@ static double clock_walk(docket_client *office, const char *from, const char *to
 			 int64_t *ret_fired, double *ret_worst)
 {
 	struct tm tm = {0};
-	uint64_t t0 = now_us();
+	uint64_t t0 = bench_now_us();
 	time_t day;
 	char target[32];
 
@@ -845,32 +800,20 @@ static double clock_walk(docket_client *office, const char *from, const char *to
 	for (;;) {
 		char when[32];
 		struct tm d;
-		uint64_t s0 = now_us();
+		uint64_t s0 = bench_now_us();
 		double took;
 
 		day += 86400;
 		gmtime_r(&day, &d);
 		strftime(when, sizeof(when), "%Y-%m-%dT09:00", &d);
 		*ret_fired += harness_clock_to(office, when);
-		took = (double)(now_us() - s0) / 1e6;
+		took = (double)(bench_now_us() - s0) / 1e6;
 		if (took > *ret_worst)
 			*ret_worst = took;
 		if (strcmp(when, target) >= 0)
 			break;
 	}
-	return (double)(now_us() - t0) / 1e6;
-}
-
-static uint64_t status_u64(docket_client *c, const char *key)
-{
-	docket_reply *rep = NULL;
-	uint64_t v;
-
-	if (docket_call(c, "status", NULL, 0, NULL, &rep) != 0)
-		abort();
-	v = docket_map_get(&rep->result, key)->via.u64;
-	docket_reply_free(rep);
-	return v;
+	return (double)(bench_now_us() - t0) / 1e6;
 }
 
 /* ---- timing board and assess ---- */
@@ -924,14 +867,14 @@ static double raw_call_ms(struct pop *p, void *s, const char *op, const msgpack_
 	snprintf(id, sizeof(id), "t-%lu", atomic_fetch_add(&seq, 1));
 	msgpack_sbuffer_init(&frame);
 	pack_request(&frame, op, id, args);
-	t0 = now_us();
+	t0 = bench_now_us();
 	if (zmq_send(s, frame.data, frame.size, 0) < 0)
 		abort();
 	if (!recv_reply(p, s, &keep->m, &keep->u, &k, size, &result)) {
 		fprintf(stderr, "bench_tasks: %s failed\n", op);
 		exit(1);
 	}
-	ms = (double)(now_us() - t0) / 1000;
+	ms = (double)(bench_now_us() - t0) / 1000;
 	if (keep == &local)
 		kept_done(&local);
 	msgpack_sbuffer_destroy(&frame);
@@ -943,7 +886,7 @@ static void print_timing(const char *what, struct timing *t, bool bytes_are_repl
 	double v[64];
 
 	memcpy(v, t->ms, (size_t)t->n * sizeof(double));
-	printf("  %-44s %9.1f %9.1f %9.1f ms %10zu %s\n", what, v[0], median(v, t->n), v[t->n - 1],
+	printf("  %-44s %9.1f %9.1f %9.1f ms %10zu %s\n", what, v[0], bench_median(v, t->n), v[t->n - 1],
 	       t->size, bytes_are_reply ? "B reply" : "B stdout");
 }
 
@@ -970,7 +913,7 @@ static void time_op(struct pop *p, void *s, const char *what, const char *op,
 	raw_call_ms(p, s, op, args, &t.size, NULL);
 	for (int k = 0; k < runs; k++)
 		t.ms[t.n++] = raw_call_ms(p, s, op, args, &t.size, NULL);
-	qsort(t.ms, (size_t)t.n, sizeof(double), cmp_double);
+	qsort(t.ms, (size_t)t.n, sizeof(double), bench_cmp_double);
 	print_timing(what, &t, true);
 }
 
@@ -988,16 +931,16 @@ static void time_cli(struct pop *p, const char *what, const char *key, const cha
 	}
 	t.size = strlen(out);
 	for (int k = 0; k < runs; k++) {
-		uint64_t t0 = now_us();
+		uint64_t t0 = bench_now_us();
 
 		rc = harness_cli(p->h, key, NULL, 0, argv);
-		t.ms[t.n++] = (double)(now_us() - t0) / 1000;
+		t.ms[t.n++] = (double)(bench_now_us() - t0) / 1000;
 		if (rc != 0) {
 			fprintf(stderr, "bench_tasks: docket %s exited with %d\n", argv[0], rc);
 			exit(1);
 		}
 	}
-	qsort(t.ms, (size_t)t.n, sizeof(double), cmp_double);
+	qsort(t.ms, (size_t)t.n, sizeof(double), bench_cmp_double);
 	print_timing(what, &t, false);
 }
 
@@ -1035,12 +978,12 @@ static void time_ping_beside(struct pop *p, void *s, const char *what, const cha
 
 	if (op)
 		pthread_create(&t, NULL, hol_main, &hl);
-	end = now_us() + (uint64_t)(seconds * 1e6);
-	while (now_us() < end) {
-		uint64_t t0 = now_us();
+	end = bench_now_us() + (uint64_t)(seconds * 1e6);
+	while (bench_now_us() < end) {
+		uint64_t t0 = bench_now_us();
 
 		raw_call_ms(p, s, "ping", NULL, &size, NULL);
-		lat_add(&l, now_us() - t0);
+		lat_add(&l, bench_now_us() - t0);
 		usleep(2000);
 	}
 	if (op) {
@@ -1127,8 +1070,8 @@ static void store_tables(const char *state_dir)
 	pclose(f);
 }
 
-static void part_board(size_t ntasks, int units, int runs, int threads, bool pin,
-		       const cpu_set_t *daemon_cpus, const cpu_set_t *load_cpus)
+static void part_board(size_t ntasks, int units, int runs, int threads,
+		       const struct bench_pin *pin)
 {
 	struct pop p = {.units = units, .ntasks = ntasks};
 	struct harness h;
@@ -1145,11 +1088,7 @@ static void part_board(size_t ntasks, int units, int runs, int threads, bool pin
 	msgpack_sbuffer none_args, unit_args, assess_args;
 	struct kept board, assess;
 
-	if (pin)
-		sched_setaffinity(0, sizeof(*daemon_cpus), daemon_cpus);
-	harness_start(&h, "test_clock: " CLOCK_START "\n");
-	if (pin)
-		sched_setaffinity(0, sizeof(*load_cpus), load_cpus);
+	bench_start(&h, "test_clock: " CLOCK_START "\n", pin);
 	p.h = &h;
 	p.zctx = zmq_ctx_new();
 	h.zmq_context = p.zctx;
@@ -1161,7 +1100,7 @@ static void part_board(size_t ntasks, int units, int runs, int threads, bool pin
 	p.nassign = (ntasks + (size_t)units - 1) / (size_t)units;
 
 	printf("== 2. board and assess: %zu tasks across %d member units ==\n", ntasks, units);
-	t_pop0 = now_us();
+	t_pop0 = bench_now_us();
 	for (int u = 0; u < units; u++) {
 		char unit[16];
 
@@ -1169,7 +1108,7 @@ static void part_board(size_t ntasks, int units, int runs, int threads, bool pin
 		harness_add_unit(&h, office, unit, "member", p.keys[u], sizeof(p.keys[u]));
 	}
 	harness_add_unit(&h, office, "leader", "leader", NULL, 0);
-	s_units = (double)(now_us() - t_pop0) / 1e6;
+	s_units = (double)(bench_now_us() - t_pop0) / 1e6;
 
 	/* Request j assigns tasks j*units.. to units 1.., due per class j % 5. */
 	for (size_t k = 0; k < ntasks; k++) {
@@ -1210,7 +1149,7 @@ static void part_board(size_t ntasks, int units, int runs, int threads, bool pin
 	s_walk2 = clock_walk(office, "2026-02-05", "2026-03-11", &fired2, &worst2);
 	total_steps = n_steps + n_office + n_late + n_vlate;
 
-	printf("populating (daemon %s):\n", pin ? "on CPU 0, clients on the others" : "not pinned");
+	printf("populating (daemon %s):\n", pin->on ? "on CPU 0, clients on the others" : "not pinned");
 	printf("  %-52s %8.1f s\n", "register the units (one at a time, with keys)", s_units);
 	printf("  %-52s %8.1f s  %8.0f tasks/s (%zu requests of up to %d leads, %d connections)\n",
 	       "task.assign with leads", s_assign, (double)ntasks / s_assign, p.nassign, units,
@@ -1230,7 +1169,7 @@ static void part_board(size_t ntasks, int units, int runs, int threads, bool pin
 	       "test clock 5 Feb -> 11 Mar, day by day (the ladder)", s_walk2, (long long)fired2,
 	       worst2);
 	printf("  %-52s %8.1f s  (%zu tasks, %zu transitions, %lld due points)\n",
-	       "populating in all", (double)(now_us() - t_pop0) / 1e6, ntasks, total_steps,
+	       "populating in all", (double)(bench_now_us() - t_pop0) / 1e6, ntasks, total_steps,
 	       (long long)(fired1 + fired2));
 	if (atomic_load(&p.errors)) {
 		printf("  %llu requests failed while populating (see stderr)\n",
@@ -1242,8 +1181,8 @@ static void part_board(size_t ntasks, int units, int runs, int threads, bool pin
 		printf("store: data.mdb %.1f MiB (%.1f MiB allocated on disk); status used_bytes "
 		       "%.1f MiB; %llu events\n",
 		       (double)st.st_size / 1048576, (double)st.st_blocks * 512 / 1048576,
-		       (double)status_u64(office, "used_bytes") / 1048576,
-		       (unsigned long long)status_u64(office, "seq"));
+		       (double)bench_status_u64(office, "used_bytes") / 1048576,
+		       (unsigned long long)bench_status_u64(office, "seq"));
 	snprintf(data_path, sizeof(data_path), "%s/state", h.dir);
 	store_tables(data_path);
 
@@ -1399,7 +1338,7 @@ int main(int argc, char **argv)
 	long tasks = -1;
 	bool quick = false, pin = true, do_lc = true, do_board = true;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t daemon_cpus, load_cpus;
+	struct bench_pin bp;
 	struct utsname un;
 
 	while ((opt = getopt_long(argc, argv, "s:r:nh", longopts, NULL)) >= 0) {
@@ -1464,24 +1403,15 @@ int main(int argc, char **argv)
 	}
 
 	/* As bench_write: the daemon on CPU 0, the load generator on the others. */
-	pin = pin && ncpu >= 2;
-	if (pin) {
-		CPU_ZERO(&daemon_cpus);
-		CPU_ZERO(&load_cpus);
-		CPU_SET(0, &daemon_cpus);
-		for (long i = 1; i < ncpu && i < CPU_SETSIZE; i++)
-			CPU_SET((int)i, &load_cpus);
-		if (sched_setaffinity(0, sizeof(load_cpus), &load_cpus) < 0)
-			pin = false;
-	}
+	pin = bench_pin_init(&bp, pin, ncpu);
 	uname(&un);
 	printf("bench_tasks: %ld cores, %s; %s %s; test clock from %s\n\n", ncpu,
 	       pin ? "daemon on CPU 0, clients on the others" : "not pinned", un.sysname,
 	       un.release, CLOCK_START);
 	fflush(stdout);
 	if (do_lc)
-		part_lifecycle(levels, n_levels, rounds, seconds, pin, &daemon_cpus, &load_cpus);
+		part_lifecycle(levels, n_levels, rounds, seconds, &bp);
 	if (do_board)
-		part_board((size_t)tasks, units, runs, 4, pin, &daemon_cpus, &load_cpus);
+		part_board((size_t)tasks, units, runs, 4, &bp);
 	return 0;
 }

@@ -15,14 +15,12 @@
  * Not a test: it prints figures and asserts nothing about speed.
  */
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <zmq.h>
@@ -32,7 +30,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "harness.h"
+#include "benchlib.h"
 
 /* Unit ids are taken from one counter, so they are sequential as matter and
  * task ids are (M-2026-0042, T-2026-0107), not scattered over the key space. */
@@ -47,28 +45,20 @@ struct worker {
 	int errors;
 };
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void *worker_main(void *p)
 {
 	struct worker *w = p;
 	docket_client *c = harness_connect(w->h, NULL, 10000, 3);
-	uint64_t end = now_us() + (uint64_t)(w->seconds * 1e6);
+	uint64_t end = bench_now_us() + (uint64_t)(w->seconds * 1e6);
 
-	for (size_t i = 0; now_us() < end; i++) {
+	for (size_t i = 0; bench_now_us() < end; i++) {
 		char id[DOCKET_MAX_UNIT_ID + 1];
 		docket_reply *rep = NULL;
 		uint64_t t0;
 
 		(void)i;
 		snprintf(id, sizeof(id), "b-%010lu", atomic_fetch_add(&next_id, 1));
-		t0 = now_us();
+		t0 = bench_now_us();
 		if (harness_call_strs(c, "unit.add", NULL, &rep, "id", id, "name", id, "role",
 				      "observer", NULL) != 0) {
 			w->errors++;
@@ -81,7 +71,7 @@ static void *worker_main(void *p)
 			if (!w->lat_us)
 				abort();
 		}
-		w->lat_us[w->n++] = now_us() - t0;
+		w->lat_us[w->n++] = bench_now_us() - t0;
 	}
 	docket_close(c);
 	return NULL;
@@ -91,21 +81,9 @@ static void *worker_main(void *p)
 static void server_counts(struct harness *h, uint64_t *requests, uint64_t *batches)
 {
 	docket_client *c = harness_connect(h, NULL, 10000, 3);
-	docket_reply *rep = NULL;
 
-	if (docket_call(c, "status", NULL, 0, NULL, &rep) != 0)
-		abort();
-	*requests = docket_map_get(&rep->result, "requests")->via.u64;
-	*batches = docket_map_get(&rep->result, "batches")->via.u64;
-	docket_reply_free(rep);
+	bench_server_counts(c, requests, batches);
 	docket_close(c);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 struct level {
@@ -116,13 +94,6 @@ struct level {
 	uint64_t requests, batches;
 	int errors;
 };
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* One timed run of lv->clients clients; appends to lv. Returns requests/s. */
 static double run_level(struct harness *h, struct level *lv, double seconds, int round)
@@ -136,7 +107,7 @@ static double run_level(struct harness *h, struct level *lv, double seconds, int
 	if (!w || !t)
 		abort();
 	server_counts(h, &req0, &bat0);
-	t0 = now_us();
+	t0 = bench_now_us();
 	for (int i = 0; i < n; i++) {
 		w[i] = (struct worker){.h = h, .level = n, .index = i, .seconds = seconds};
 		pthread_create(&t[i], NULL, worker_main, &w[i]);
@@ -145,7 +116,7 @@ static double run_level(struct harness *h, struct level *lv, double seconds, int
 		pthread_join(t[i], NULL);
 		total += w[i].n;
 	}
-	t1 = now_us();
+	t1 = bench_now_us();
 	server_counts(h, &req1, &bat1);
 	/* The status calls themselves are one request and one batch each. */
 	lv->requests += req1 - req0 - 1;
@@ -184,7 +155,7 @@ int main(int argc, char **argv)
 	double base = 0;
 	bool pin = true;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	cpu_set_t daemon_cpus, load_cpus;
+	struct bench_pin bp;
 
 	while ((opt = getopt(argc, argv, "s:r:nh")) >= 0) {
 		switch (opt) {
@@ -222,19 +193,8 @@ int main(int argc, char **argv)
 	 * 64 client threads preempt the daemon's one serial path. The daemon
 	 * inherits the mask when the harness starts it.
 	 */
-	pin = pin && ncpu >= 2;
-	if (pin) {
-		CPU_ZERO(&daemon_cpus);
-		CPU_ZERO(&load_cpus);
-		CPU_SET(0, &daemon_cpus);
-		for (long i = 1; i < ncpu && i < CPU_SETSIZE; i++)
-			CPU_SET((int)i, &load_cpus);
-		if (sched_setaffinity(0, sizeof(daemon_cpus), &daemon_cpus) < 0)
-			pin = false;
-	}
-	harness_start(&h, NULL);
-	if (pin)
-		sched_setaffinity(0, sizeof(load_cpus), &load_cpus);
+	pin = bench_pin_init(&bp, pin, ncpu);
+	bench_start(&h, NULL, &bp);
 	/* All clients in one ZeroMQ context, as an application with many
 	 * connections would: one I/O thread instead of one per client. */
 	h.zmq_context = zmq_ctx_new();
@@ -263,12 +223,10 @@ int main(int argc, char **argv)
 		double sorted[32], median;
 
 		memcpy(sorted, lv->rates, (size_t)rounds * sizeof(double));
-		qsort(sorted, (size_t)rounds, sizeof(double), cmp_double);
-		median = rounds % 2 ? sorted[rounds / 2]
-				    : (sorted[rounds / 2 - 1] + sorted[rounds / 2]) / 2;
+		median = bench_median(sorted, rounds);
 		if (l == 0)
 			base = median;
-		qsort(lv->lat_us, lv->n_lat, sizeof(uint64_t), cmp_u64);
+		qsort(lv->lat_us, lv->n_lat, sizeof(uint64_t), bench_cmp_u64);
 		printf("%8d %14.0f %10.2f %10.2f %10.2f %8.1fx %10.1f%s\n", lv->clients, median,
 		       lv->n_lat ? (double)lv->lat_us[lv->n_lat / 2] / 1000 : 0,
 		       lv->n_lat ? (double)lv->lat_us[(size_t)((double)lv->n_lat * 0.99)] / 1000
