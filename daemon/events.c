@@ -24,6 +24,7 @@
 #include <zmq.h>
 
 #include "key.h"
+#include "docket/client.h"
 #include "request.h"
 #include "wire.h"
 
@@ -207,6 +208,141 @@ void events_outbox_clear(struct daemon *d)
 	struct events_mark m = {.outbox_n = 0, .next_seq = d->last_seq + 1};
 
 	events_rollback(d, &m);
+}
+
+/*
+ * META key: how far the stream indexes were caught up (be64 seq) in a store
+ * written before they existed; UINT64_MAX once complete (events_append keeps
+ * them complete from then on).
+ */
+#define STREAMS_META "streams/indexed"
+#define STREAMS_COMPLETE UINT64_MAX
+/* Events indexed in one transaction when catching up. */
+#define STREAMS_CHUNK 10000u
+
+/*
+ * Index events first..up to STREAMS_CHUNK of them in a write transaction of
+ * their own (a store written before the stream indexes existed); *ret_next
+ * gets the seq to go on from.
+ */
+static int streams_chunk(struct daemon *d, uint64_t first, uint64_t *ret_next)
+{
+	struct store_txn *txn;
+	struct store_cursor *c;
+	struct store_slice k, v;
+	struct key key;
+	uint64_t next = first;
+	uint8_t b[8];
+	size_t n = 0;
+	int r;
+
+	r = store_begin(d->store, true, &txn);
+	if (r < 0)
+		return r;
+	r = store_cursor_open(txn, STORE_DB_EVENTS, &c);
+	if (r < 0) {
+		store_abort(txn);
+		return r;
+	}
+	key_add_u64(key_init(&key), first);
+	for (r = store_cursor_seek(c, key.buf, key.len, &k, &v); r == 0 && n < STREAMS_CHUNK;
+	     r = store_cursor_next(c, &k, &v), n++) {
+		msgpack_unpacked u;
+		const msgpack_object *kind, *units;
+		size_t off = 0;
+		char name[64];
+		uint64_t seq = key_get_be64(k.data), prev;
+		/* A copy: the puts below may move the page the event is on. */
+		char *copy = malloc(v.len ? v.len : 1);
+
+		if (!copy) {
+			r = -ENOMEM;
+			break;
+		}
+		memcpy(copy, v.data, v.len);
+		next = seq + 1;
+		msgpack_unpacked_init(&u);
+		if (msgpack_unpack_next(&u, copy, v.len, &off) != MSGPACK_UNPACK_SUCCESS) {
+			msgpack_unpacked_destroy(&u);
+			free(copy);
+			continue;
+		}
+		kind = docket_map_get(&u.data, "kind");
+		units = docket_map_get(&u.data, "units");
+		if (kind && kind->type == MSGPACK_OBJECT_STR && kind->via.str.size < sizeof(name)) {
+			memcpy(name, kind->via.str.ptr, kind->via.str.size);
+			name[kind->via.str.size] = '\0';
+			r = stream_add(txn, STORE_DB_KIND_EVENTS, name, seq, "", &prev);
+			for (uint32_t i = 0; r >= 0 && units && units->type == MSGPACK_OBJECT_ARRAY &&
+					     i < units->via.array.size;
+			     i++) {
+				const msgpack_object *o = &units->via.array.ptr[i];
+				char unit[DOCKET_MAX_UNIT_ID + 1];
+
+				if (o->type != MSGPACK_OBJECT_STR || o->via.str.size > DOCKET_MAX_UNIT_ID)
+					continue;
+				memcpy(unit, o->via.str.ptr, o->via.str.size);
+				unit[o->via.str.size] = '\0';
+				r = stream_add(txn, STORE_DB_UNIT_EVENTS, unit, seq, name, &prev);
+			}
+		}
+		msgpack_unpacked_destroy(&u);
+		free(copy);
+		if (r < 0)
+			break;
+	}
+	store_cursor_close(c);
+	if (r < 0 && r != -ENOENT) {
+		store_abort(txn);
+		return r;
+	}
+	key_put_be64(b, next > d->last_seq ? STREAMS_COMPLETE : next - 1);
+	r = store_put(txn, STORE_DB_META, STREAMS_META, strlen(STREAMS_META), b, sizeof(b), 0);
+	if (r < 0) {
+		store_abort(txn);
+		return r;
+	}
+	r = store_commit(txn);
+	if (r == 0)
+		*ret_next = next;
+	return r;
+}
+
+int events_index_streams(struct daemon *d, uint64_t *ret_indexed)
+{
+	struct store_txn *txn;
+	struct store_slice v;
+	uint64_t from = 1, total = 0;
+	int r;
+
+	if (ret_indexed)
+		*ret_indexed = 0;
+	r = store_begin(d->store, false, &txn);
+	if (r < 0)
+		return r;
+	r = store_get(txn, STORE_DB_META, STREAMS_META, strlen(STREAMS_META), &v);
+	if (r == 0 && v.len == 8)
+		from = key_get_be64(v.data) == STREAMS_COMPLETE ? 0 : key_get_be64(v.data) + 1;
+	store_abort(txn);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (from == 0)
+		return 0; /* complete */
+	/* Chunk by chunk; the one that reaches the last event marks them complete. */
+	for (;;) {
+		uint64_t next = from;
+
+		r = streams_chunk(d, from, &next);
+		if (r < 0)
+			return r;
+		total += next - from;
+		if (next > d->last_seq)
+			break;
+		from = next;
+	}
+	if (ret_indexed)
+		*ret_indexed = total;
+	return 0;
 }
 
 int events_load_last_seq(struct daemon *d)

@@ -39,6 +39,15 @@ struct events_mark {
 void events_mark(const struct daemon *d, struct events_mark *m);
 void events_rollback(struct daemon *d, const struct events_mark *m);
 
+/*
+ * Bring the stream indexes (UNIT_EVENTS, KIND_EVENTS) up to the last stored
+ * event: a store written before they existed is indexed once, at start-up,
+ * in transactions of 10,000 events, before anything is served; a marker in
+ * META records how far. *ret_indexed (may be NULL) gets how many events were
+ * indexed now. Call after events_load_last_seq().
+ */
+int events_index_streams(struct daemon *d, uint64_t *ret_indexed);
+
 /* Read the last stored seq (0 if none) after the store is opened. */
 int events_load_last_seq(struct daemon *d);
 

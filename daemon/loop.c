@@ -795,6 +795,19 @@ static int loop_setup(struct loop *l)
 		log_error("cannot read the event log: %s", strerror(-r));
 		return r;
 	}
+	{
+		uint64_t indexed = 0;
+
+		r = events_index_streams(d, &indexed);
+		if (r < 0) {
+			log_error("cannot index the event streams: %s", strerror(-r));
+			return r;
+		}
+		if (indexed > 0)
+			log_info("indexed %llu stored events by unit and kind (a store written "
+				 "before the stream indexes)",
+				 (unsigned long long)indexed);
+	}
 
 	r = loop_test_clock(d);
 	if (r < 0)

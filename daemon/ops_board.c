@@ -464,7 +464,8 @@ static int assess_opinions(struct request *r, struct assess *a)
 		memcpy(unit, nul + 1, ulen);
 		unit[ulen] = '\0';
 		when = t[1] ? t[1] : t[0];
-		if (!in_period(a, when - (t[1] ? 1 : 0)))
+		/* In the period by its deadline; one still to come does not count yet. */
+		if (!in_period(a, when - (t[1] ? 1 : 0)) || (t[1] && t[1] > a->as_of))
 			continue;
 		row = row_of(&a->rows, unit);
 		if (!row) {

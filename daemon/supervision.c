@@ -408,12 +408,14 @@ static const msgpack_object *fx_field(msgpack_unpacked *u, const struct eng_effe
 	return NULL;
 }
 
-static int push_time(int64_t *v, size_t *n, int64_t t)
+/* Keep t in v; past SUP_TIMES_MAX the oldest makes room (only the count in a period suffers). */
+static void push_time(int64_t *v, size_t *n, int64_t t)
 {
-	if (*n == SUP_TIMES_MAX)
-		return -E2BIG;
+	if (*n == SUP_TIMES_MAX) {
+		memmove(v, v + 1, (SUP_TIMES_MAX - 1) * sizeof(*v));
+		(*n)--;
+	}
 	v[(*n)++] = t;
-	return 0;
 }
 
 /* The ledger's view of i itself: units, phase, deadlines. */
@@ -429,7 +431,8 @@ static int ledger_from_instance(struct daemon *d, const struct wf_def *def,
 	int32_t day;
 
 	t->lead[0] = '\0';
-	t->ncoop = 0;
+	/* Rebuilt from the instance: the stored list may be shorter than SUP_COOP_MAX. */
+	sup_task_clear(t);
 	for (size_t k = 0; k < i->nrelations; k++) {
 		const struct eng_relation *rel = &i->relations[k];
 
@@ -507,7 +510,7 @@ int sup_task_saved(struct daemon *d, struct store_txn *txn, const struct wf_def 
 			t.ext_pending = false;
 			o = fx_field(&u, e, "decision");
 			if (o && wire_str_is(o, "approve"))
-				r = push_time(t.extensions, &t.nextensions, e->at_ms);
+				push_time(t.extensions, &t.nextensions, e->at_ms);
 		} else if (strcmp(a, "report") == 0) {
 			t.reported_ms = e->at_ms;
 			t.percent = 100;
@@ -525,7 +528,7 @@ int sup_task_saved(struct daemon *d, struct store_txn *txn, const struct wf_def 
 				t.late_days += days > 0 ? (uint32_t)days : 0;
 			}
 			t.reported_ms = 0;
-			r = push_time(t.returns, &t.nreturns, e->at_ms);
+			push_time(t.returns, &t.nreturns, e->at_ms);
 		}
 		msgpack_unpacked_destroy(&u);
 	}
@@ -554,7 +557,8 @@ int sup_task_saved(struct daemon *d, struct store_txn *txn, const struct wf_def 
 		}
 	}
 	sup_task_clear(&t);
-	/* A full list of returns or extensions never refuses the change itself. */
+	/* A task with SUP_NOTICES_MAX notices gets no more from the ladder: the
+	 * change itself goes on. */
 	return r == -E2BIG ? 0 : r;
 }
 
