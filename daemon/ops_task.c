@@ -972,7 +972,8 @@ int op_task_notices(struct request *r)
 		{"limit", WIRE_UINT, false, DOCKET_LIST_PAGE_MAX, NULL},
 	};
 	const msgpack_object *v[5];
-	char unit[DOCKET_MAX_UNIT_ID + 1] = "", last[ENG_ID_MAX + 1] = "";
+	char unit[DOCKET_MAX_UNIT_ID + 1] = "", last[ENG_ID_MAX + 1] = "", seen[ENG_ID_MAX + 1] = "";
+	size_t scanned = 0;
 	uint64_t limit;
 	uint32_t n = 0;
 	struct store_cursor *c;
@@ -1011,6 +1012,13 @@ int op_task_notices(struct request *r)
 		if (v[3] && k.len == v[3]->via.str.size &&
 		    memcmp(k.data, v[3]->via.str.ptr, k.len) == 0)
 			continue;
+		/* A page looks at INST_SCAN_MAX notices at most; next goes on from there. */
+		if (++scanned > INST_SCAN_MAX) {
+			more = true;
+			break;
+		}
+		snprintf(seen, sizeof(seen), "%.*s", (int)(k.len > ENG_ID_MAX ? ENG_ID_MAX : k.len),
+			 (const char *)k.data);
 		msgpack_unpacked_init(&u);
 		ok = msgpack_unpack_next(&u, val.data, val.len, &off) == MSGPACK_UNPACK_SUCCESS &&
 		     u.data.type == MSGPACK_OBJECT_MAP;
@@ -1030,10 +1038,12 @@ int op_task_notices(struct request *r)
 			break;
 		}
 		msgpack_sbuffer_write(&items, val.data, val.len);
-		snprintf(last, sizeof(last), "%.*s", (int)(k.len > ENG_ID_MAX ? ENG_ID_MAX : k.len),
-			 (const char *)k.data);
+		snprintf(last, sizeof(last), "%s", seen);
 		n++;
 	}
+	/* Stopped by the scan bound: the next page begins after what was looked at. */
+	if (more && scanned > INST_SCAN_MAX && seen[0])
+		snprintf(last, sizeof(last), "%s", seen);
 	store_cursor_close(c);
 	if (q < 0 && q != -ENOENT) {
 		msgpack_sbuffer_destroy(&items);
