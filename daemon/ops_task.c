@@ -646,7 +646,11 @@ int op_task_extend(struct request *r)
 		q = load_ledger(r, v[0], &t);
 	if (q < 0)
 		return q;
-	if (t.ext_pending)
+	if (strcmp(t.lead, r->unit) != 0)
+		q = wire_error_set(r->err, DOCKET_EFORBIDDEN,
+				   "only the lead unit of %s (%s) may ask for an extension", t.id,
+				   t.lead);
+	else if (t.ext_pending)
 		q = wire_error_set(r->err, DOCKET_EBADARG,
 				   "task %s already has an extension request awaiting the office's "
 				   "decision: wait for it",
