@@ -680,6 +680,7 @@ int op_task_decide_extension(struct request *r)
 	struct eng_instance *i;
 	msgpack_unpacked u;
 	struct sup_task t;
+	msgpack_object due;
 	struct fields f;
 	char date[11];
 	int32_t day;
@@ -719,12 +720,10 @@ int op_task_decide_extension(struct request *r)
 	fields_init(&f);
 	fields_add(&f, "decision", v[1]);
 	fields_add(&f, "note", v[2]);
-	if (wire_str_is(v[1], "approve")) {
-		msgpack_object due = str_obj(date);
-
+	due = str_obj(date);
+	/* An approval grants the date asked for: the deadline field moves. */
+	if (wire_str_is(v[1], "approve"))
 		fields_add(&f, "due", &due);
-		return task_fire(r, v[0], "decide-extension", &f.map);
-	}
 	return task_fire(r, v[0], "decide-extension", &f.map);
 }
 

@@ -518,6 +518,8 @@ int sup_task_saved(struct daemon *d, struct store_txn *txn, const struct wf_def 
 		} else if (strcmp(a, "verify") == 0 || strcmp(a, "cancel") == 0) {
 			t.closed_ms = e->at_ms;
 			t.ext_pending = false;
+		} else if (e->kind == ENG_FX_ESCALATE && !t.escalated_ms) {
+			t.escalated_ms = e->at_ms;
 		} else if (strcmp(a, "return") == 0) {
 			/* A late report stays late after a return: its days count. */
 			if (t.reported_ms > due_prev) {
@@ -542,18 +544,8 @@ int sup_task_saved(struct daemon *d, struct store_txn *txn, const struct wf_def 
 			r = sup_notice_issue(d, txn, i->id, t.lead, level_of(e->level), NULL, 0, "",
 					     e->at_ms, now, NULL);
 		} else if (e->kind == ENG_FX_ESCALATE) {
-			struct sup_task cur;
-
 			r = sup_notice_issue(d, txn, i->id, t.lead, "escalation", NULL, 0, "",
 					     e->at_ms, now, NULL);
-			if (r == 0)
-				r = sup_task_load(txn, i->id, &cur);
-			if (r == 0) {
-				if (!cur.escalated_ms)
-					cur.escalated_ms = e->at_ms;
-				r = sup_task_store(txn, &cur);
-				sup_task_clear(&cur);
-			}
 		}
 	}
 	sup_task_clear(&t);
