@@ -181,11 +181,26 @@ static int calendar_wday(int32_t day)
 	return tm.tm_wday;
 }
 
-int calendar_parse_date(const char *s, int32_t *ret)
+/* The days of month m of year y: day 0 of the next month is its last day. */
+static int month_days(int y, int m)
 {
-	int v[3] = {0, 0, 0}; /* year, month, day */
+	struct tm tm = {.tm_year = y - 1900, .tm_mon = m, .tm_mday = 0};
+
+	return timegm(&tm) == (time_t)-1 ? 31 : tm.tm_mday;
+}
+
+/*
+ * The day of s[0..len) written "YYYY-MM-DD" (v gets the year, month and day
+ * read), or -EINVAL when it is not written so, -ERANGE for a year before
+ * 1970, -EDOM for a month or day that does not exist.
+ */
+static int32_t parse_date(const char *s, size_t len, int v[3])
+{
 	int32_t day;
 
+	v[0] = v[1] = v[2] = 0;
+	if (len != 10)
+		return -EINVAL;
 	for (int i = 0, f = 0; i < 10; i++) {
 		if (i == 4 || i == 7) {
 			if (s[i] != '-')
@@ -197,13 +212,50 @@ int calendar_parse_date(const char *s, int32_t *ret)
 			return -EINVAL;
 		}
 	}
-	if (s[10] != '\0')
-		return -EINVAL;
+	if (v[0] < 1970)
+		return -ERANGE;
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > month_days(v[0], v[1]))
+		return -EDOM;
 	day = calendar_day(v[0], v[1], v[2]);
+	return day < 0 ? -EDOM : day;
+}
+
+int calendar_parse_date(const char *s, int32_t *ret)
+{
+	int v[3];
+	int32_t day = parse_date(s, strnlen(s, 11), v);
+
 	if (day < 0)
-		return -EINVAL;
+		return (int)day;
 	*ret = day;
 	return 0;
+}
+
+int calendar_read_date(const char *s, size_t len, const char *what, int32_t *ret, char *msg,
+		       size_t size)
+{
+	int v[3];
+	int32_t day = parse_date(s, len, v);
+
+	if (day >= 0) {
+		*ret = day;
+		return 0;
+	}
+	if (day == -ERANGE)
+		snprintf(msg, size,
+			 "%s: '%.10s' is out of range: docket takes dates from 1970-01-01 to "
+			 "9999-12-31",
+			 what, s);
+	else if (day == -EDOM && (v[1] < 1 || v[1] > 12))
+		snprintf(msg, size,
+			 "%s: '%.10s' is not a day of the calendar (a year has months 01 to 12)",
+			 what, s);
+	else if (day == -EDOM)
+		snprintf(msg, size, "%s: '%.10s' is not a day of the calendar (%.7s has %d days)",
+			 what, s, s, month_days(v[0], v[1]));
+	else
+		snprintf(msg, size, "%s must be a date written YYYY-MM-DD", what);
+	return (int)day;
 }
 
 void calendar_format_date(int32_t day, char buf[11])
@@ -296,11 +348,17 @@ static bool calendar_date(struct calendar_check *x, yaml_node_t *v, const char *
 			  int32_t *ret)
 {
 	const char *s = (const char *)v->data.scalar.value;
-	int y, m, d;
+	char what[48], msg[160];
+	int y, m, d, r;
 
-	if (strlen(s) != v->data.scalar.length || calendar_parse_date(s, ret) < 0) {
-		calendar_error(x, &v->start_mark,
-			       "'%s' must be a date written YYYY-MM-DD, not '%.64s'", key, s);
+	snprintf(what, sizeof(what), "'%s'", key);
+	r = calendar_read_date(s, v->data.scalar.length, what, ret, msg, sizeof(msg));
+	if (r == -EINVAL) {
+		calendar_error(x, &v->start_mark, "%s, not '%.64s'", msg, s);
+		return false;
+	}
+	if (r < 0) {
+		calendar_error(x, &v->start_mark, "%s", msg);
 		return false;
 	}
 	calendar_ymd(*ret, &y, &m, &d);

@@ -14,6 +14,7 @@
 #ifndef DOCKET_CALENDAR_H
 #define DOCKET_CALENDAR_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -50,8 +51,25 @@ int32_t calendar_day(int y, int m, int d);
 /* The date of day (day >= 0). */
 void calendar_ymd(int32_t day, int *y, int *m, int *d);
 
-/* Parse exactly "YYYY-MM-DD" (years 1970 to 9999). Returns 0 or -EINVAL. */
+/*
+ * Parse exactly "YYYY-MM-DD" (years 1970 to 9999). Returns 0, -EINVAL when s
+ * is not written so, -EDOM when it is but names no day ("2026-02-30",
+ * "2026-13-01"), or -ERANGE for a year before 1970.
+ */
 int calendar_parse_date(const char *s, int32_t *ret);
+
+/*
+ * As calendar_parse_date, for the s of len bytes (not NUL-terminated; a
+ * client's or a file's text). On failure also writes to msg (size bytes) what
+ * is wrong, for a person, beginning with what (the argument: "argument 'due'"):
+ *   -EINVAL "argument 'due' must be a date written YYYY-MM-DD"
+ *   -EDOM   "argument 'due': '2026-02-30' is not a day of the calendar (2026-02 has 28 days)"
+ *   -ERANGE "argument 'due': '1969-12-31' is out of range: docket takes dates from
+ *            1970-01-01 to 9999-12-31"
+ * The ops and the calendar files say what is wrong with a date through it.
+ */
+int calendar_read_date(const char *s, size_t len, const char *what, int32_t *ret, char *msg,
+		       size_t size);
 
 /* Format day as "YYYY-MM-DD" (day 0 to the end of 9999). */
 void calendar_format_date(int32_t day, char buf[11]);

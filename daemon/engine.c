@@ -11,11 +11,11 @@
  * time comes in as now_ms and everything that happened goes out as effects.
  * eng_act(), eng_due() and eng_recompute() work on a copy of the instance
  * (packed and read back, which also proves the record round-trips) and swap
- * it in only on success, so a refusal changes nothing. eng_act() and
- * eng_actions_for() share one permission check (act_allowed), and entering
- * a state, asking a unit and eng_recompute() one way of counting deadlines
- * (state_times, cs_deadline), so they cannot disagree. Every list has a
- * limit.
+ * it in only on success, so a refusal changes nothing. eng_act(),
+ * eng_actions_for() and the list of what is possible that a refusal gives
+ * share one permission check (act_allowed), and entering a state, asking a
+ * unit and eng_recompute() one way of counting deadlines (state_times,
+ * cs_deadline), so they cannot disagree. Every list has a limit.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -86,20 +86,35 @@ static void relations_text(const struct wf_def *d, uint32_t mask, char *buf, siz
 	}
 }
 
-/* The actions a client may fire in the current state, or "none". */
-static void possible_text(const struct wf_def *d, int state, char *buf, size_t size)
-{
-	const struct wf_state *st = &d->states[state];
+static int act_allowed(const struct wf_def *d, const struct eng_instance *i,
+		       const struct wf_action *a, const char *actor, enum docket_role role,
+		       struct wire_error *err);
 
-	buf[0] = '\0';
+/*
+ * For a refusal: what actor (of role) may fire on i now, by the rules of
+ * act_allowed, as "possible now for you: a, b" or "nothing is possible for
+ * you now" (or, in a terminal state, that it is the end).
+ */
+static void possible_text(const struct wf_def *d, const struct eng_instance *i, const char *actor,
+			  enum docket_role role, char *buf, size_t size)
+{
+	const struct wf_state *st = &d->states[i->state];
+	char list[LIST_TEXT] = "";
+
+	if (st->terminal) {
+		snprintf(buf, size, "possible now: none (state '%s' is the end)", st->name);
+		return;
+	}
 	for (size_t k = 0; k < st->nactions; k++) {
 		const struct wf_action *a = &d->actions[st->actions[k]];
 
-		if (!a->automatic)
-			list_add(buf, size, a->name);
+		if (act_allowed(d, i, a, actor, role, NULL) == 0)
+			list_add(list, sizeof(list), a->name);
 	}
-	if (!buf[0])
-		snprintf(buf, size, "none (state '%s' is the end)", st->name);
+	if (list[0])
+		snprintf(buf, size, "possible now for you: %s", list);
+	else
+		snprintf(buf, size, "nothing is possible for you now");
 }
 
 /* Copy the str o (a checked slug) into a unit buffer. */
@@ -947,19 +962,17 @@ static int check_value(struct ctx *c, const struct wf_action *a, const struct wf
 		}
 		return 0;
 	case WF_FIELD_DATE: {
+		char what[2 * WF_NAME_MAX + 32], msg[sizeof(c->err->message)];
 		int32_t day;
 
-		if (v->type != MSGPACK_OBJECT_STR || v->via.str.size != 10)
-			goto bad_date;
-		memcpy(buf, v->via.str.ptr, 10);
-		buf[10] = '\0';
-		if (calendar_parse_date(buf, &day) < 0)
-			goto bad_date;
+		snprintf(what, sizeof(what), "field '%s' of action '%s'", f->name, a->name);
+		if (v->type != MSGPACK_OBJECT_STR)
+			return wire_error_set(c->err, DOCKET_EBADARG,
+					      "%s must be a date written YYYY-MM-DD", what);
+		if (calendar_read_date(v->via.str.ptr, v->via.str.size, what, &day, msg,
+				       sizeof(msg)) < 0)
+			return wire_error_set(c->err, DOCKET_EBADARG, "%s", msg);
 		return 0;
-	bad_date:
-		return wire_error_set(c->err, DOCKET_EBADARG,
-				      "field '%s' of action '%s' must be a date written YYYY-MM-DD",
-				      f->name, a->name);
 	}
 	case WF_FIELD_DURATION: {
 		struct wf_duration du;
@@ -1525,7 +1538,7 @@ int eng_start(const struct wf_def *d, const struct calendar *cal, const char *id
  * state and that state not terminal, the role allowed, the actor a unit id,
  * a countersign answer only by a unit asked that has not answered, a
  * required relation held. The checks eng_act() and eng_actions_for() share.
- * Returns 0, or a negative DOCKET_E* code with err set.
+ * Returns 0, or a negative DOCKET_E* code with err set (err may be NULL).
  */
 static int act_allowed(const struct wf_def *d, const struct eng_instance *i,
 		       const struct wf_action *a, const char *actor, enum docket_role role,
@@ -1537,18 +1550,19 @@ static int act_allowed(const struct wf_def *d, const struct eng_instance *i,
 	int r;
 
 	if (a->automatic) {
-		possible_text(d, i->state, list, sizeof(list));
+		if (err)
+			possible_text(d, i, actor, role, list, sizeof(list));
 		return wire_error_set(err, DOCKET_EFORBIDDEN,
-				      "action '%s' is fired only by the daemon; possible now: %s",
-				      a->name, list);
+				      "action '%s' is fired only by the daemon; %s", a->name, list);
 	}
 	for (size_t k = 0; k < a->nfrom; k++)
 		from |= a->from[k] == i->state;
 	if (!from || st->terminal) {
-		possible_text(d, i->state, list, sizeof(list));
+		if (err)
+			possible_text(d, i, actor, role, list, sizeof(list));
 		return wire_error_set(err, DOCKET_EBADARG,
-				      "action %s cannot be fired in state %s; possible now: %s",
-				      a->name, st->name, list);
+				      "action %s cannot be fired in state %s; %s", a->name,
+				      st->name, list);
 	}
 	if ((unsigned)role >= _DOCKET_ROLE_MAX || !(a->roles & (1u << role))) {
 		roles_text(a->roles, list, sizeof(list));
@@ -1592,10 +1606,9 @@ static int act_check(struct ctx *c, const char *actor, enum docket_role role, co
 
 	ai = action ? workflow_action_index(d, action) : WF_NONE;
 	if (ai == WF_NONE) {
-		possible_text(d, c->i->state, list, sizeof(list));
-		return wire_error_set(c->err, DOCKET_EBADARG,
-				      "a %s has no action '%.48s'; possible now: %s", d->name,
-				      action ? action : "", list);
+		possible_text(d, c->i, actor, role, list, sizeof(list));
+		return wire_error_set(c->err, DOCKET_EBADARG, "a %s has no action '%.48s'; %s",
+				      d->name, action ? action : "", list);
 	}
 	a = &d->actions[ai];
 	r = act_allowed(d, c->i, a, actor, role, c->err);
@@ -1697,14 +1710,13 @@ size_t eng_actions_for(const struct wf_def *d, const struct eng_instance *i, con
 		       enum docket_role role, int *ret, size_t max)
 {
 	const struct wf_state *st;
-	struct wire_error scratch;
 	size_t n = 0;
 
 	if (!belongs(d, i))
 		return 0;
 	st = &d->states[i->state];
 	for (size_t k = 0; k < st->nactions; k++) {
-		if (act_allowed(d, i, &d->actions[st->actions[k]], unit, role, &scratch) < 0)
+		if (act_allowed(d, i, &d->actions[st->actions[k]], unit, role, NULL) < 0)
 			continue;
 		if (n < max)
 			ret[n] = st->actions[k];

@@ -55,8 +55,9 @@ typedef int (*ops_reply_fn)(struct request *r, const struct wf_def *def,
 			    const struct eng_instance *i);
 
 /*
- * ops_act on instance id (a msgpack str) of workflow, then reply with the
- * instance's view; the instance is freed either way.
+ * ops_act on instance id (a msgpack str; an empty or over-long one is
+ * EBADARG, ops_check_id) of workflow, then reply with the instance's view;
+ * the instance is freed either way.
  */
 int ops_fire(struct request *r, const msgpack_object *id, const char *workflow,
 	     const char *action, const msgpack_object *fields, ops_reply_fn reply);
@@ -79,7 +80,8 @@ int ops_show(struct request *r, const char *workflow, ops_reply_fn reply);
 int matter_task_ended(struct request *r, const struct eng_instance *task);
 
 /*
- * Load instance id (a msgpack str) for reading: ENOTFOUND when the caller
+ * Load instance id (a msgpack str, the argument "id") for reading: EBADARG
+ * when it is empty or too long (ops_check_id), ENOTFOUND when the caller
  * may not read it, or when workflow (NULL: any) is given and it is of
  * another workflow.
  */
@@ -129,6 +131,44 @@ int ops_history(struct request *r, const char *workflow);
  * code with r->err set (ops_task.c).
  */
 int task_check_due(struct request *r, const msgpack_object *due);
+
+/*
+ * Check the argument name (o: its value, NULL when absent), the id of an
+ * instance of workflow kind (NULL: any) or of an urge notice (kind
+ * "notice"): a string of 1 to ENG_ID_MAX bytes. 0, or EBADARG with a message
+ * that names the argument and gives an example id ("argument 'id' is
+ * required: the id of the task, such as T-2026-0107"), so that no empty or
+ * over-long id reaches the store. required: whether an absent or empty one is
+ * "required" or "empty" in the message.
+ */
+int ops_check_id(struct request *r, const char *name, const msgpack_object *o, const char *kind,
+		 bool required);
+
+/*
+ * The date argument name (a msgpack str) as a day: 0 and *ret, or EBADARG
+ * saying whether it is not written YYYY-MM-DD, names no day of the calendar,
+ * or is out of range (calendar_read_date).
+ */
+int ops_date_arg(struct request *r, const char *name, const msgpack_object *o, int32_t *ret);
+
+/*
+ * The lead units of a task (leads: one unit id, a str, or an array of them)
+ * and its cooperating units (coop: an array, or NULL) are member units, and
+ * no lead is also a cooperating unit: 0, or EBADARG naming the unit and its
+ * role. A unit that is not registered passes here; ops_start refuses it,
+ * naming the field (ops_task.c).
+ */
+int task_check_units(struct request *r, const msgpack_object *leads, const msgpack_object *coop);
+
+/*
+ * Before a task op fires action on task i (ops_act calls this for the
+ * workflow task): refuse it when the task is closed or cancelled, when the
+ * action is not possible in its state, or for decide-extension when no
+ * extension request waits; the message lists the task steps the caller may
+ * take now, as the task record's "actions" (ops_task.c).
+ */
+int task_check_action(struct request *r, const struct wf_def *def, const struct eng_instance *i,
+		      const char *action);
 
 /* Supervision: how many points behind the expected percent a task turns yellow. */
 uint32_t ops_behind_by(const struct request *r);

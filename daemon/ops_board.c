@@ -587,11 +587,13 @@ int op_assess(struct request *r)
 	q = wire_args_check(r->wr->args, spec, 2, v, r->err);
 	if (q < 0)
 		return q;
+	q = ops_date_arg(r, "from", v[0], &a.from);
+	if (q == 0)
+		q = ops_date_arg(r, "to", v[1], &a.to);
+	if (q < 0)
+		return q;
 	ops_copy_str(from, sizeof(from), v[0]);
 	ops_copy_str(to, sizeof(to), v[1]);
-	if (calendar_parse_date(from, &a.from) < 0 || calendar_parse_date(to, &a.to) < 0)
-		return wire_error_set(r->err, DOCKET_EBADARG,
-				      "arguments 'from' and 'to' must be dates written YYYY-MM-DD");
 	if (a.to < a.from)
 		return wire_error_set(r->err, DOCKET_EBADARG,
 				      "the period ends (%s) before it begins (%s): swap the dates",

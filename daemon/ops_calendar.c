@@ -102,7 +102,7 @@ int op_calendar_add_days(struct request *r)
 		{"unit", WIRE_CHOICE, false, 0, units},
 	};
 	const msgpack_object *v[3];
-	char from_s[11], date[11];
+	char from_s[11], date[11], msg[sizeof(r->err->message)];
 	bool workdays = true;
 	int32_t from, day;
 	const char *name = NULL;
@@ -111,12 +111,10 @@ int op_calendar_add_days(struct request *r)
 	q = wire_args_check(r->wr->args, spec, 3, v, r->err);
 	if (q < 0)
 		return q;
-	memcpy(from_s, v[0]->via.str.ptr, v[0]->via.str.size);
-	from_s[v[0]->via.str.size] = '\0';
-	if (calendar_parse_date(from_s, &from) < 0)
-		return wire_error_set(r->err, DOCKET_EBADARG,
-				      "argument 'from' must be a date as YYYY-MM-DD, for example "
-				      "2026-02-13");
+	if (calendar_read_date(v[0]->via.str.ptr, v[0]->via.str.size, "argument 'from'", &from, msg,
+			       sizeof(msg)) < 0)
+		return wire_error_set(r->err, DOCKET_EBADARG, "%s", msg);
+	calendar_format_date(from, from_s);
 	if (v[2] && v[2]->via.str.size == 4)
 		workdays = false;
 	if (workdays) {

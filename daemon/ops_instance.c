@@ -44,6 +44,57 @@ int ops_store_failed(struct request *r, int q)
 	return q;
 }
 
+/* What an id argument names, for messages: by workflow, or "notice". */
+static const struct {
+	const char *kind, *what, *example;
+} id_kinds[] = {
+    {MATTER_WORKFLOW, "the id of the matter", "M-2026-0042"},
+    {MEETING_WORKFLOW, "the id of the meeting", "LG-2026-0003"},
+    {TASK_WORKFLOW, "the id of the task", "T-2026-0107"},
+    {"notice", "the notice's id", "DB-2026-0031"},
+};
+
+int ops_check_id(struct request *r, const char *name, const msgpack_object *o, const char *kind,
+		 bool required)
+{
+	const char *what = "the id of the instance", *example = "M-2026-0042";
+
+	for (size_t k = 0; kind && k < sizeof(id_kinds) / sizeof(id_kinds[0]); k++) {
+		if (strcmp(kind, id_kinds[k].kind) == 0) {
+			what = id_kinds[k].what;
+			example = id_kinds[k].example;
+		}
+	}
+	if (!o || (o->type == MSGPACK_OBJECT_STR && o->via.str.size == 0))
+		return required
+			   ? wire_error_set(r->err, DOCKET_EBADARG,
+					    "argument '%s' is required: %s, such as %s", name, what,
+					    example)
+			   : wire_error_set(r->err, DOCKET_EBADARG,
+					    "argument '%s' is empty: give %s, such as %s, or leave "
+					    "it out",
+					    name, what, example);
+	if (o->type != MSGPACK_OBJECT_STR)
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "argument '%s' must be a string: %s, such as %s", name, what,
+				      example);
+	if (o->via.str.size > ENG_ID_MAX)
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "argument '%s' is longer than %u bytes: give %s, such as %s",
+				      name, ENG_ID_MAX, what, example);
+	return 0;
+}
+
+int ops_date_arg(struct request *r, const char *name, const msgpack_object *o, int32_t *ret)
+{
+	char what[64], msg[sizeof(r->err->message)];
+
+	snprintf(what, sizeof(what), "argument '%s'", name);
+	if (calendar_read_date(o->via.str.ptr, o->via.str.size, what, ret, msg, sizeof(msg)) < 0)
+		return wire_error_set(r->err, DOCKET_EBADARG, "%s", msg);
+	return 0;
+}
+
 static int unit_exists(struct request *r, const char *field, const msgpack_object *o)
 {
 	struct store_slice v;
@@ -234,6 +285,10 @@ static int load_for(struct request *r, const char *id, size_t id_len, const char
 int ops_load_readable(struct request *r, const msgpack_object *id, const char *workflow,
 		      const struct wf_def **def, struct eng_instance **i)
 {
+	int q = ops_check_id(r, "id", id, workflow, true);
+
+	if (q < 0)
+		return q;
 	return load_for(r, id->via.str.ptr, id->via.str.size, workflow, def, i, NULL);
 }
 
@@ -260,6 +315,10 @@ int ops_act(struct request *r, const char *id, size_t id_len, const char *workfl
 	/* What fell due before now happens first: a unit deemed at its
 	 * deadline cannot answer after it. */
 	q = eng_due(def, r->d->calendar, i, r->now_ms, &fx, r->err);
+	/* The task ops refuse a step the task's state or ledger rules out first,
+	 * listing the task steps the caller may take instead. */
+	if (q >= 0 && workflow && strcmp(workflow, TASK_WORKFLOW) == 0)
+		q = task_check_action(r, def, i, action);
 	if (q >= 0)
 		q = check_units_exist(r, def, action, fields);
 	if (q >= 0)
@@ -288,6 +347,7 @@ int ops_act_args(struct request *r, const char *workflow, const char *action,
 	msgpack_object_kv kv[WF_FIELDS_MAX];
 	msgpack_object fields = {.type = MSGPACK_OBJECT_MAP};
 	uint32_t n = 0;
+	int q;
 
 	for (uint32_t k = 0; k < args->via.map.size; k++) {
 		const msgpack_object_kv *p = &args->via.map.ptr[k];
@@ -303,11 +363,9 @@ int ops_act_args(struct request *r, const char *workflow, const char *action,
 					      action, WF_FIELDS_MAX);
 		kv[n++] = *p;
 	}
-	if (!id || id->type != MSGPACK_OBJECT_STR || id->via.str.size == 0 ||
-	    id->via.str.size > ENG_ID_MAX)
-		return wire_error_set(r->err, DOCKET_EBADARG,
-				      "argument 'id' is required: the id of the instance, such as "
-				      "M-2026-0042");
+	q = ops_check_id(r, "id", id, workflow, true);
+	if (q < 0)
+		return q;
 	fields.via.map.size = n;
 	fields.via.map.ptr = kv;
 	return ops_act(r, id->via.str.ptr, id->via.str.size, workflow, action, &fields, ret_def,
@@ -340,6 +398,9 @@ int ops_fire(struct request *r, const msgpack_object *id, const char *workflow,
 	struct eng_instance *i = NULL;
 	int q;
 
+	q = ops_check_id(r, "id", id, workflow, true);
+	if (q < 0)
+		return q;
 	q = ops_act(r, id->via.str.ptr, id->via.str.size, workflow, action, fields, &def, &i);
 	return reply_and_free(r, q, def, i, reply);
 }
@@ -581,8 +642,9 @@ int ops_history(struct request *r, const char *workflow)
 	q = store_cursor_open(r->txn, STORE_DB_INSTANCE_EVENTS, &c);
 	if (q < 0)
 		return ops_store_failed(r, q);
-	for (q = store_cursor_seek(c, start.buf, start.len, &k, NULL); q == 0;
-	     q = store_cursor_next(c, &k, NULL)) {
+	/* No seq comes after the largest: nothing to walk (after + 1 would wrap to 0). */
+	q = after == UINT64_MAX ? -ENOENT : store_cursor_seek(c, start.buf, start.len, &k, NULL);
+	for (; q == 0; q = store_cursor_next(c, &k, NULL)) {
 		struct store_slice body;
 		struct key ek;
 		uint64_t seq;

@@ -174,6 +174,8 @@ int op_matter_submit(struct request *r)
 	int q;
 
 	q = wire_args_check(r->wr->args, spec, 6, v, r->err);
+	if (q == 0 && v[0])
+		q = ops_check_id(r, "id", v[0], MATTER_WORKFLOW, false);
 	if (q < 0)
 		return q;
 	q = check_details(r, v[2], v[3], v[5]);
@@ -708,7 +710,7 @@ int op_matter_list(struct request *r)
 	const struct wf_def *cur = registry_current(r->d, MATTER_WORKFLOW);
 	const msgpack_object *v[7];
 	struct matter_filter f = {.from = 0, .to = INT32_MAX};
-	char date[11], prefix[WF_ID_PREFIX_MAX + 2];
+	char prefix[WF_ID_PREFIX_MAX + 2];
 	int q;
 
 	q = wire_args_check(r->wr->args, spec, 7, v, r->err);
@@ -717,11 +719,9 @@ int op_matter_list(struct request *r)
 	for (int d = 3; d <= 4; d++) {
 		if (!v[d])
 			continue;
-		ops_copy_str(date, sizeof(date), v[d]);
-		if (calendar_parse_date(date, d == 3 ? &f.from : &f.to) < 0)
-			return wire_error_set(r->err, DOCKET_EBADARG,
-					      "argument '%s' must be a date YYYY-MM-DD",
-					      d == 3 ? "from" : "to");
+		q = ops_date_arg(r, d == 3 ? "from" : "to", v[d], d == 3 ? &f.from : &f.to);
+		if (q < 0)
+			return q;
 	}
 	f.state = v[0];
 	f.meeting = v[2];

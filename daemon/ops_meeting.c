@@ -298,6 +298,8 @@ static int start_tasks(struct request *r, const char *meeting, const char *matte
 		q = wire_args_check(t, spec, 6, v, r->err);
 		if (q == 0)
 			q = task_check_due(r, v[4]);
+		if (q == 0)
+			q = task_check_units(r, v[2], v[3]);
 		if (q < 0)
 			return wire_error_prefix(r->err, "task %u", k + 1);
 #define FIELD(name_, val_)                                                                 \
@@ -367,6 +369,8 @@ int op_meeting_decide(struct request *r)
 	int q;
 
 	q = wire_args_check(r->wr->args, spec, 7, v, r->err);
+	if (q == 0)
+		q = ops_check_id(r, "matter", v[1], MATTER_WORKFLOW, true);
 	if (q == 0)
 		q = ops_load_readable(r, v[0], MEETING_WORKFLOW, &def, &m);
 	if (q < 0)

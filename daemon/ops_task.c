@@ -20,11 +20,13 @@
 #include "ops.h"
 #include "registry.h"
 #include "supervision.h"
+#include "units.h"
 #include "wire.h"
 #include "docket/client.h"
 
 #define TASK_LEADS_MAX 200u
 #define TASK_PROGRESS_SHOWN 50u
+#define TASK_ITEM_MAX 16u /* support items of a matter (ops_matter.c) */
 
 static const char *const sources[] = {"decision", "directive", NULL};
 static const char *const decisions[] = {"approve", "refuse", NULL};
@@ -65,6 +67,7 @@ static int task_due_day(struct request *r, const msgpack_object *due, const msgp
 {
 	int32_t today = calendar_local_day(r->now_ms), day;
 	char date[11];
+	int q;
 
 	if (!due == !due_in)
 		return wire_error_set(r->err, DOCKET_EBADARG,
@@ -82,10 +85,10 @@ static int task_due_day(struct request *r, const msgpack_object *due, const msgp
 					      (unsigned long long)due_in->via.u64,
 					      calendar_last_year(r->d->calendar));
 	} else {
-		ops_copy_str(date, sizeof(date), due);
-		if (due->via.str.size != 10 || calendar_parse_date(date, &day) < 0)
-			return wire_error_set(r->err, DOCKET_EBADARG,
-					      "argument 'due' must be a date written YYYY-MM-DD");
+		q = ops_date_arg(r, "due", due, &day);
+		if (q < 0)
+			return q;
+		calendar_format_date(day, date);
 		if (day < today)
 			return wire_error_set(r->err, DOCKET_EBADARG,
 					      "the deadline %s is in the past: give today or a later "
@@ -100,6 +103,66 @@ static int task_due_day(struct request *r, const msgpack_object *due, const msgp
 	}
 	*ret = day;
 	return 0;
+}
+
+/* A role with its article, for messages: "an observer". */
+static const char *const role_text[] = {
+    [DOCKET_ROLE_OFFICE] = "an office",
+    [DOCKET_ROLE_LEADER] = "a leader",
+    [DOCKET_ROLE_MEMBER] = "a member",
+    [DOCKET_ROLE_OBSERVER] = "an observer",
+};
+
+/*
+ * Unit o (a str), named as what ("lead", "cooperating unit"), is a member
+ * unit. One that is not registered passes: ops_start says so, naming the
+ * field.
+ */
+static int member_unit(struct request *r, const char *what, const msgpack_object *o)
+{
+	enum docket_role role;
+	int q = units_role(r->txn, o->via.str.ptr, o->via.str.size, &role);
+
+	if (q == -ENOENT)
+		return 0;
+	if (q < 0)
+		return ops_store_failed(r, q);
+	if (role != DOCKET_ROLE_MEMBER)
+		return wire_error_set(r->err, DOCKET_EBADARG, "%s '%.*s' is %s unit; %s", what,
+				      (int)o->via.str.size, o->via.str.ptr, role_text[role],
+				      strcmp(what, "lead") == 0
+					  ? "tasks are led by member units"
+					  : "only member units cooperate on tasks");
+	return 0;
+}
+
+int task_check_units(struct request *r, const msgpack_object *leads, const msgpack_object *coop)
+{
+	uint32_t nleads = leads->type == MSGPACK_OBJECT_ARRAY ? leads->via.array.size : 1;
+	uint32_t ncoop = coop ? coop->via.array.size : 0;
+	int q = 0;
+
+	for (uint32_t k = 0; q == 0 && k < nleads; k++) {
+		const msgpack_object *l =
+		    leads->type == MSGPACK_OBJECT_ARRAY ? &leads->via.array.ptr[k] : leads;
+		bool twice = false;
+
+		for (uint32_t c = 0; c < ncoop && !twice; c++) {
+			const msgpack_object *u = &coop->via.array.ptr[c];
+
+			twice = u->via.str.size == l->via.str.size &&
+				memcmp(u->via.str.ptr, l->via.str.ptr, l->via.str.size) == 0;
+		}
+		q = member_unit(r, "lead", l);
+		if (q == 0 && twice)
+			q = wire_error_set(r->err, DOCKET_EBADARG,
+					   "'%.*s' is the lead and is in 'cooperating' too: "
+					   "list it only once, as the lead",
+					   (int)l->via.str.size, l->via.str.ptr);
+	}
+	for (uint32_t c = 0; q == 0 && c < ncoop; c++)
+		q = member_unit(r, "cooperating unit", &coop->via.array.ptr[c]);
+	return q;
 }
 
 uint32_t ops_behind_by(const struct request *r)
@@ -369,13 +432,19 @@ static int read_timeline(struct request *r, const char *id, struct timeline *tl,
 	return 0;
 }
 
-/* The task steps the caller may take now, by the op names' last part. */
-static void pack_actions(struct request *r, const struct wf_def *def, const struct eng_instance *i,
-			 const struct sup_task *t, msgpack_packer *pk)
+/*
+ * The task steps the caller may take now, by the op names' last part, into
+ * names; returns how many. The workflow's actions the caller may fire
+ * (eng_actions_for) but assign, decide-extension only while an extension
+ * request waits and extend only while none does, and urge for the office
+ * while the task is open.
+ */
+static uint32_t task_actions(const struct request *r, const struct wf_def *def,
+			     const struct eng_instance *i, const struct sup_task *t,
+			     const char *names[WF_ACTIONS_MAX + 1])
 {
 	int acts[WF_ACTIONS_MAX];
 	size_t n = eng_actions_for(def, i, r->unit, r->role, acts, WF_ACTIONS_MAX);
-	const char *names[WF_ACTIONS_MAX + 1];
 	uint32_t m = 0;
 
 	for (size_t k = 0; k < n && k < WF_ACTIONS_MAX; k++) {
@@ -391,9 +460,65 @@ static void pack_actions(struct request *r, const struct wf_def *def, const stru
 	}
 	if (r->role == DOCKET_ROLE_OFFICE && t->phase == SUP_OPEN)
 		names[m++] = "urge";
+	return m;
+}
+
+static void pack_actions(struct request *r, const struct wf_def *def, const struct eng_instance *i,
+			 const struct sup_task *t, msgpack_packer *pk)
+{
+	const char *names[WF_ACTIONS_MAX + 1];
+	uint32_t m = task_actions(r, def, i, t, names);
+
 	msgpack_pack_array(pk, m);
 	for (uint32_t k = 0; k < m; k++)
 		wire_pack_cstr(pk, names[k]);
+}
+
+int task_check_action(struct request *r, const struct wf_def *def, const struct eng_instance *i,
+		      const char *action)
+{
+	const struct wf_state *st = &def->states[i->state];
+	int ai = workflow_action_index(def, action);
+	const char *names[WF_ACTIONS_MAX + 1];
+	char list[256] = "";
+	struct sup_task t;
+	bool from = false;
+	uint32_t n;
+	int q;
+
+	if (ai < 0)
+		return 0; /* the engine says what there is */
+	for (size_t k = 0; k < def->actions[ai].nfrom; k++)
+		from |= def->actions[ai].from[k] == i->state;
+	if (st->terminal)
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "task %s is %s: it takes no more steps", i->id, st->name);
+	q = sup_task_load(r->txn, i->id, &t);
+	if (q < 0)
+		return ops_store_failed(r, q);
+	if (from && (strcmp(action, "decide-extension") != 0 || t.ext_pending)) {
+		sup_task_clear(&t);
+		return 0;
+	}
+	n = task_actions(r, def, i, &t, names);
+	for (uint32_t k = 0; k < n; k++) {
+		size_t used = strlen(list);
+
+		snprintf(list + used, sizeof(list) - used, "%stask.%s", k ? ", " : "", names[k]);
+	}
+	if (!from)
+		q = wire_error_set(r->err, DOCKET_EBADARG,
+				   "task %s is %s: task.%s is not possible now; %s%s", i->id,
+				   st->name, action, n ? "possible now for you: " : "",
+				   n ? list : "nothing is possible for you now");
+	else
+		q = wire_error_set(r->err, DOCKET_EBADARG,
+				   "task %s has no extension request to decide (the lead unit asks "
+				   "with task.extend); %s%s",
+				   i->id, n ? "possible now for you: " : "",
+				   n ? list : "nothing is possible for you now");
+	sup_task_clear(&t);
+	return q;
 }
 
 /* The task view (docs/PROTOCOL.md, "Task record"). */
@@ -517,6 +642,65 @@ out:
 
 /* ---- writes ---- */
 
+/* The instance of workflow that the argument name (o, a str) of task.assign names exists. */
+static int named_instance(struct request *r, const char *name, const msgpack_object *o,
+			  const char *workflow)
+{
+	const struct wf_def *def;
+	struct eng_instance *i;
+	int q = ops_check_id(r, name, o, workflow, false);
+
+	if (q < 0)
+		return q;
+	q = ops_load_readable(r, o, workflow, &def, &i);
+	if (q < 0)
+		return wire_error_prefix(r->err, "argument '%s'", name);
+	eng_instance_free(i);
+	return 0;
+}
+
+/*
+ * What task.assign may say of a directive: its source is "directive" (a
+ * decision's tasks are created by meeting.decide, which records them with
+ * the matter), the matter and meeting it names exist, and item is the
+ * number of a support item of that matter, in decimal.
+ */
+static int check_directive(struct request *r, const msgpack_object *source,
+			   const msgpack_object *matter, const msgpack_object *meeting,
+			   const msgpack_object *item)
+{
+	uint32_t n = 0;
+	int q = 0;
+
+	if (source && !wire_str_is(source, "directive"))
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "argument 'source' must be 'directive', or left out: "
+				      "task.assign assigns directives, and a decision's tasks are "
+				      "created by its meeting's decision (meeting.decide)");
+	if (matter)
+		q = named_instance(r, "matter", matter, MATTER_WORKFLOW);
+	if (q == 0 && meeting)
+		q = named_instance(r, "meeting", meeting, MEETING_WORKFLOW);
+	if (q < 0 || !item)
+		return q;
+	if (!matter)
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "argument 'item' needs 'matter': it numbers a support item "
+				      "of that matter");
+	for (uint32_t k = 0; k < item->via.str.size && n <= TASK_ITEM_MAX; k++) {
+		char c = item->via.str.ptr[k];
+
+		n = c >= '0' && c <= '9' && (k > 0 || c != '0') ? n * 10 + (uint32_t)(c - '0')
+								: TASK_ITEM_MAX + 1;
+	}
+	if (n < 1 || n > TASK_ITEM_MAX)
+		return wire_error_set(r->err, DOCKET_EBADARG,
+				      "argument 'item' must be the number of a support item of "
+				      "the matter, 1 to %u, written in decimal",
+				      TASK_ITEM_MAX);
+	return 0;
+}
+
 int op_task_assign(struct request *r)
 {
 	static const struct wire_arg spec[] = {
@@ -527,7 +711,7 @@ int op_task_assign(struct request *r)
 		{"cooperating", WIRE_SLUG_ARRAY, false, SUP_COOP_MAX, NULL},
 		{"due", WIRE_STR, false, 10, NULL},
 		{"due_in", WIRE_UINT, false, WF_DAYS_MAX, NULL},
-		{"source", WIRE_CHOICE, false, 0, sources},
+		{"source", WIRE_STR, false, 16, NULL},
 		{"matter", WIRE_STR, false, 64, NULL},
 		{"meeting", WIRE_STR, false, 64, NULL},
 		{"item", WIRE_STR, false, 200, NULL},
@@ -547,11 +731,15 @@ int op_task_assign(struct request *r)
 				      "name the lead unit: 'lead' (one unit) or 'leads' (one task "
 				      "for each unit listed), one of the two");
 	q = task_due_day(r, v[5], v[6], &day);
+	if (q == 0)
+		q = task_check_units(r, v[2] ? v[2] : v[3], v[4]);
+	if (q == 0)
+		q = check_directive(r, v[7], v[8], v[9], v[10]);
 	if (q < 0)
 		return q;
 	calendar_format_date(day, date);
 	due = str_obj(date);
-	source = v[7] ? *v[7] : str_obj("directive");
+	source = str_obj("directive");
 	nleads = v[3] ? v[3]->via.array.size : 1;
 
 	msgpack_pack_map(r->pk, 1);
@@ -679,7 +867,6 @@ int op_task_decide_extension(struct request *r)
 	const struct wf_def *def;
 	struct eng_instance *i;
 	msgpack_unpacked u;
-	struct sup_task t;
 	msgpack_object due;
 	struct fields f;
 	char date[11];
@@ -691,29 +878,20 @@ int op_task_decide_extension(struct request *r)
 		q = ops_load_readable(r, v[0], TASK_WORKFLOW, &def, &i);
 	if (q < 0)
 		return q;
-	q = sup_task_load(r->txn, i->id, &t);
-	if (q < 0) {
-		eng_instance_free(i);
-		return ops_store_failed(r, q);
-	}
 	msgpack_unpacked_init(&u);
 	asked = inst_value(i, &u, "requested_due");
 	date[0] = '\0';
 	if (asked && asked->type == MSGPACK_OBJECT_STR)
 		ops_copy_str(date, sizeof(date), asked);
 	msgpack_unpacked_destroy(&u);
-	if (!t.ext_pending)
-		q = wire_error_set(r->err, DOCKET_EBADARG,
-				   "task %s has no extension request to decide (the lead unit asks "
-				   "with task.extend)",
-				   i->id);
-	else if (wire_str_is(v[1], "approve") && (calendar_parse_date(date, &day) < 0 ||
-						   day < calendar_local_day(r->now_ms)))
+	/* A closed or cancelled task, or no request waiting: nothing to decide. */
+	q = task_check_action(r, def, i, "decide-extension");
+	if (q == 0 && wire_str_is(v[1], "approve") &&
+	    (calendar_parse_date(date, &day) < 0 || day < calendar_local_day(r->now_ms)))
 		q = wire_error_set(r->err, DOCKET_EBADARG,
 				   "the date asked for, %s, has passed: refuse the request and let "
 				   "the unit ask again",
 				   date);
-	sup_task_clear(&t);
 	eng_instance_free(i);
 	if (q < 0)
 		return q;
@@ -834,6 +1012,8 @@ int op_task_ack(struct request *r)
 	int q;
 
 	q = wire_args_check(r->wr->args, spec, 2, v, r->err);
+	if (q == 0)
+		q = ops_check_id(r, "notice", v[0], "notice", true);
 	if (q == 0)
 		q = notice_load(r, v[0], &rec);
 	if (q < 0)

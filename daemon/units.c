@@ -110,6 +110,26 @@ static int unit_get(struct store_txn *txn, const char *id, size_t len, msgpack_u
 	return record_unpack(&v, u);
 }
 
+int units_role(struct store_txn *txn, const char *id, size_t len, enum docket_role *ret_role)
+{
+	msgpack_unpacked u;
+	char role[16];
+	int r, ro;
+
+	if (len == 0 || len > DOCKET_MAX_UNIT_ID)
+		return -ENOENT;
+	r = unit_get(txn, id, len, &u);
+	if (r < 0)
+		return r;
+	record_str(&u.data, "role", role, sizeof(role));
+	msgpack_unpacked_destroy(&u);
+	ro = role_from_string(role, strlen(role));
+	if (ro < 0)
+		return -EINVAL;
+	*ret_role = (enum docket_role)ro;
+	return 0;
+}
+
 static int key_decode_arg(const msgpack_object *o, uint8_t key[32], struct wire_error *err)
 {
 	char z85[DOCKET_KEY_Z85_LEN + 1];

@@ -25,4 +25,10 @@ int units_create(struct daemon *d, struct store_txn *txn, int64_t now_ms, const 
 int units_authenticate(struct store_txn *txn, const uint8_t key[32],
 		       char unit[DOCKET_MAX_UNIT_ID + 1], enum docket_role *ret_role);
 
+/*
+ * The role of unit id (len bytes). Returns 0, -ENOENT when no such unit is
+ * registered, -EINVAL when its record names no role, or a store error.
+ */
+int units_role(struct store_txn *txn, const char *id, size_t len, enum docket_role *ret_role);
+
 #endif

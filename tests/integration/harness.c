@@ -514,6 +514,29 @@ docket_reply *harness_ok(docket_client *c, const char *op, const char *fmt, ...)
 	return rep;
 }
 
+docket_reply *harness_history_after(docket_client *c, const char *op, const char *id,
+				    uint64_t after)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	docket_reply *rep = NULL;
+	int r;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 2);
+	msgpack_pack_str_with_body(&pk, "id", 2);
+	msgpack_pack_str_with_body(&pk, id, strlen(id));
+	msgpack_pack_str_with_body(&pk, "after", 5);
+	msgpack_pack_uint64(&pk, after);
+	r = docket_call(c, op, sb.data, sb.size, NULL, &rep);
+	msgpack_sbuffer_destroy(&sb);
+	if (r != 0)
+		fail_msg("%s failed: %d %s: %s", op, r, docket_last_error_name(c),
+			 docket_last_error(c));
+	return rep;
+}
+
 /* ---- reading replies ---- */
 
 const msgpack_object *harness_get(const msgpack_object *o, const char *k)

@@ -104,6 +104,10 @@ uint64_t harness_last_seq(docket_client *c);
 int harness_vreq(docket_client *c, docket_reply **ret, const char *op, const char *fmt, va_list ap);
 /* A request that must succeed; the reply is the caller's to free. */
 docket_reply *harness_ok(docket_client *c, const char *op, const char *fmt, ...);
+/* op {id, after} (a history op) as c, with after a full 64-bit seq (the
+ * format of harness_ok takes ints); must succeed. */
+docket_reply *harness_history_after(docket_client *c, const char *op, const char *id,
+				    uint64_t after);
 
 /* ---- reading replies ---- */
 

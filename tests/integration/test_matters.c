@@ -726,6 +726,13 @@ static void refused_steps_write_nothing(void **state)
 	refused(t, t->office, DOCKET_EBADARG, "'reason'", "matter.reject", "{s:s}", "id", id);
 	refused(t, t->office, DOCKET_EBADARG, "state submitted", "matter.consult", "{s:s s:[s]}",
 		"id", id, "units", "finance");
+	/* What the office may do instead: not the submitter's withdrawal. */
+	refused(t, t->office, DOCKET_EBADARG, "possible now for you: accept, return, reject",
+		"matter.consult", "{s:s s:[s]}", "id", id, "units", "finance");
+	assert_null(strstr(docket_last_error(t->office), "withdraw"));
+	refused(t, t->c[UNIVERSITY], DOCKET_EBADARG,
+		"action opinion cannot be fired in state submitted; possible now for you: withdraw",
+		"matter.opinion", "{s:s s:s}", "id", id, "answer", "agree");
 	refused(t, t->office, DOCKET_EBADARG, "state submitted", "matter.propose", "{s:s s:s s:s}",
 		"id", id, "summary", "Early", "proposal", "Early");
 	refused(t, t->office, DOCKET_ENOTFOUND, NULL, "matter.accept", "{s:s}", "id",
@@ -748,8 +755,70 @@ static void refused_steps_write_nothing(void **state)
 	}
 	refused(t, t->c[FINANCE], DOCKET_EFORBIDDEN, NULL, "meeting.create", "{s:s s:s}", "title",
 		"Our own meeting", "date", "2026-03-12");
-	refused(t, t->office, DOCKET_EBADARG, "'date'", "meeting.create", "{s:s s:s}", "title",
-		"Leading group meeting No. 46", "date", "2026-02-30");
+	refused(t, t->office, DOCKET_EBADARG,
+		"'date' of action 'plan': '2026-02-30' is not a day of the calendar",
+		"meeting.create", "{s:s s:s}", "title", "Leading group meeting No. 46", "date",
+		"2026-02-30");
+	refused(t, t->office, DOCKET_EBADARG, "argument 'from': '2026-02-29' is not a day",
+		"matter.list", "{s:s}", "from", "2026-02-29");
+	refused(t, t->office, DOCKET_EBADARG, "argument 'to' must be a date written YYYY-MM-DD",
+		"matter.list", "{s:s}", "to", "2026-3-1");
+}
+
+/*
+ * An id argument left empty is "required", with an example of the kind of
+ * id the op takes; one too long is said to be too long. Nothing is written.
+ */
+static void ids_are_required_by_name_with_an_example_of_their_kind(void **state)
+{
+	struct t *t = *state;
+	char id[64], lg[64], longid[101];
+
+	memset(longid, 'M', 100);
+	longid[100] = '\0';
+	submit(t->c[UNIVERSITY], "Support for a researcher", id);
+	meeting_create(t, "Leading group meeting No. 45", "2026-03-12", lg);
+
+	refused(t, t->office, DOCKET_EBADARG,
+		"argument 'id' is required: the id of the matter, such as M-2026-0042",
+		"matter.accept", "{s:s}", "id", "");
+	refused(t, t->office, DOCKET_EBADARG,
+		"argument 'id' is longer than 64 bytes: give the id of the matter, such as "
+		"M-2026-0042",
+		"matter.accept", "{s:s}", "id", longid);
+	refused(t, t->office, DOCKET_EBADARG, "argument 'id' is required: the id of the matter",
+		"matter.show", "{s:s}", "id", "");
+	refused(t, t->office, DOCKET_EBADARG, "argument 'id' is required: the id of the matter",
+		"matter.history", "{s:s}", "id", "");
+	refused(t, t->c[UNIVERSITY], DOCKET_EBADARG, "argument 'id' is empty", "matter.submit",
+		"{s:s " SUBMIT_FMT "}", "id", "", SUBMIT_ARGS("Support for a researcher", &zhang));
+	refused(t, t->office, DOCKET_EBADARG,
+		"argument 'id' is required: the id of the meeting, such as LG-2026-0003",
+		"meeting.hold", "{s:s}", "id", "");
+	refused(t, t->office, DOCKET_EBADARG, "argument 'id' is required: the id of the meeting",
+		"meeting.agenda", "{s:s s:[s]}", "id", "", "add", id);
+	refused(t, t->office, DOCKET_EBADARG,
+		"argument 'matter' is required: the id of the matter, such as M-2026-0042",
+		"meeting.decide", "{s:s s:s s:s s:s}", "id", lg, "matter", "", "decision",
+		"deferred", "minutes", "LG-45/1");
+	assert_state(t, id, "submitted");
+}
+
+/* No event comes after the largest seq: a matter's history from there is empty. */
+static void matter_history_after_the_largest_seq_is_empty(void **state)
+{
+	struct t *t = *state;
+	docket_reply *rep;
+	char id[64];
+
+	submit(t->c[UNIVERSITY], "Support for a researcher", id);
+	rep = harness_history_after(t->c[UNIVERSITY], "matter.history", id, 0);
+	assert_true(harness_len_of(harness_get(&rep->result, "events")) > 0);
+	docket_reply_free(rep);
+	rep = harness_history_after(t->c[UNIVERSITY], "matter.history", id, UINT64_MAX);
+	assert_int_equal(harness_len_of(harness_get(&rep->result, "events")), 0);
+	harness_assert_nil(harness_get(&rep->result, "next"));
+	docket_reply_free(rep);
 }
 
 static void opinions_come_only_from_the_units_asked(void **state)
@@ -884,6 +953,21 @@ static void refused_decisions_write_nothing(void **state)
 	refused(t, t->office, DOCKET_EBADARG, NULL, "meeting.decide",
 		"{s:s s:s s:s s:s s:[{s:s s:s}]}", "id", lg, "matter", id, "decision", "approved",
 		"minutes", "LG-45/1", "tasks", "title", "Pay", "due", "2026-06-30");
+	/* Tasks are led by member units and carried out with them, each named once. */
+	refused(t, t->office, DOCKET_EBADARG,
+		"task 2: lead 'auditor' is an observer unit; tasks are led by member units",
+		"meeting.decide", "{s:s s:s s:s s:s s:[{s:s s:s s:s} {s:s s:s s:s}]}", "id", lg,
+		"matter", id, "decision", "approved", "minutes", "LG-45/1", "tasks", "title", "Pay",
+		"lead", "finance", "due", "2026-06-30", "title", "Watch", "lead", "auditor", "due",
+		"2026-06-30");
+	refused(t, t->office, DOCKET_EBADARG, "task 1: cooperating unit 'leader' is a leader unit",
+		"meeting.decide", "{s:s s:s s:s s:s s:[{s:s s:s s:[s] s:s}]}", "id", lg, "matter",
+		id, "decision", "approved", "minutes", "LG-45/1", "tasks", "title", "Pay", "lead",
+		"finance", "cooperating", "leader", "due", "2026-06-30");
+	refused(t, t->office, DOCKET_EBADARG, "task 1: 'finance' is the lead", "meeting.decide",
+		"{s:s s:s s:s s:s s:[{s:s s:s s:[s] s:s}]}", "id", lg, "matter", id, "decision",
+		"approved", "minutes", "LG-45/1", "tasks", "title", "Pay", "lead", "finance",
+		"cooperating", "finance", "due", "2026-06-30");
 
 	/* None of them took a task number, and the matter waits on the agenda. */
 	assert_state(t, id, "scheduled");
@@ -1677,6 +1761,8 @@ int main(int argc, char **argv)
 	    T(matter_goes_from_submission_to_closed_through_a_meeting),
 	    T(refused_submissions_write_nothing_and_use_no_id),
 	    T(refused_steps_write_nothing),
+	    T(ids_are_required_by_name_with_an_example_of_their_kind),
+	    T(matter_history_after_the_largest_seq_is_empty),
 	    T(opinions_come_only_from_the_units_asked),
 	    T(refused_decisions_write_nothing),
 	    T(nested_refusals_name_the_argument_at_fault),

@@ -918,8 +918,8 @@ static void refused_task_steps_write_nothing(void **state)
 		harness_assert_strs(res(rep, "actions"), KINDS("verify", "return", "cancel"));
 		docket_reply_free(rep);
 	}
-	refused(t, t->office, DOCKET_EBADARG, "no extension request", "task.decide-extension",
-		"{s:s s:s}", "id", id, "decision", "approve");
+	refused(t, t->office, DOCKET_EBADARG, "is reported", "task.decide-extension", "{s:s s:s}",
+		"id", id, "decision", "approve");
 	refused(t, fin, DOCKET_EFORBIDDEN, NULL, "task.verify", "{s:s}", "id", id);
 	refused(t, edu, DOCKET_EFORBIDDEN, NULL, "task.verify", "{s:s}", "id", id);
 	refused(t, t->c[LEADER], DOCKET_EFORBIDDEN, NULL, "task.verify", "{s:s}", "id", id);
@@ -982,7 +982,9 @@ static void refused_assignments_write_nothing_and_use_no_id(void **state)
 	refused(t, t->office, DOCKET_EBADARG, "due", "task.assign", "{s:s s:s}", "title",
 		"No deadline", "lead", "finance");
 	refused(t, t->office, DOCKET_EBADARG, "YYYY-MM-DD", "task.assign", "{s:s s:s s:s}", "title",
-		"Bad date", "lead", "finance", "due", "2026-02-30");
+		"Bad date", "lead", "finance", "due", "30/03/2026");
+	refused(t, t->office, DOCKET_EBADARG, "not a day of the calendar", "task.assign",
+		"{s:s s:s s:s}", "title", "No such day", "lead", "finance", "due", "2026-02-30");
 	refused(t, t->office, DOCKET_EBADARG, "lead", "task.assign", "{s:s s:s s:[s] s:s}", "title",
 		"Both leads", "lead", "finance", "leads", "housing", "due", "2026-03-20");
 	refused(t, t->office, DOCKET_EBADARG, "lead", "task.assign", "{s:s s:s}", "title", "Nobody",
@@ -1035,8 +1037,8 @@ static void closed_and_cancelled_tasks_take_no_more_steps(void **state)
 			"percent", 100, "text", "Still at it");
 		refused(t, fin, DOCKET_EBADARG, w, "task.extend", "{s:s s:s s:s}", "id", id, "due",
 			"2026-04-30", "reason", "More time");
-		refused(t, t->office, DOCKET_EBADARG, NULL, "task.decide-extension", "{s:s s:s}",
-			"id", id, "decision", "approve");
+		refused(t, t->office, DOCKET_EBADARG, w, "task.decide-extension", "{s:s s:s}", "id",
+			id, "decision", "approve");
 		refused(t, fin, DOCKET_EBADARG, w, "task.report", "{s:s s:s}", "id", id, "text",
 			"Done again");
 		refused(t, t->office, DOCKET_EBADARG, w, "task.verify", "{s:s}", "id", id);
@@ -1201,6 +1203,343 @@ static void member_with_no_part_cannot_see_a_task(void **state)
 	rep = harness_ok(t->c[FINANCE], "task.notices", "{}");
 	assert_int_equal(harness_len_of(res(rep, "notices")), 3);
 	docket_reply_free(rep);
+}
+
+/* ---- 2b. bad input ---- */
+
+/* The last error of c does not mention s. */
+static void assert_not_said(docket_client *c, const char *s)
+{
+	if (strstr(docket_last_error(c), s))
+		fail_msg("'%s' mentions '%s'", docket_last_error(c), s);
+}
+
+/* A step of task op with id (and other arguments that would do) by c, refused with hint. */
+static void refused_with_id(struct t *t, docket_client *c, const char *op, const char *id,
+			    const char *hint)
+{
+	if (strcmp(op, "task.progress") == 0)
+		refused(t, c, DOCKET_EBADARG, hint, op, "{s:s s:d s:s}", "id", id, "percent", 10,
+			"text", "Started");
+	else if (strcmp(op, "task.report") == 0)
+		refused(t, c, DOCKET_EBADARG, hint, op, "{s:s s:s}", "id", id, "text", "Done");
+	else if (strcmp(op, "task.cancel") == 0)
+		refused(t, c, DOCKET_EBADARG, hint, op, "{s:s s:s}", "id", id, "reason", "Merged");
+	else if (strcmp(op, "task.extend") == 0)
+		refused(t, c, DOCKET_EBADARG, hint, op, "{s:s s:s s:s}", "id", id, "due",
+			"2026-03-27", "reason", "More time");
+	else if (strcmp(op, "task.decide-extension") == 0)
+		refused(t, c, DOCKET_EBADARG, hint, op, "{s:s s:s}", "id", id, "decision",
+			"refuse");
+	else if (strcmp(op, "task.return") == 0)
+		refused(t, c, DOCKET_EBADARG, hint, op, "{s:s s:s s:s}", "id", id, "reason", "Redo",
+			"due", "2026-03-27");
+	else if (strcmp(op, "task.urge") == 0)
+		refused(t, c, DOCKET_EBADARG, hint, op, "{s:s s:s}", "id", id, "text", "Hurry up");
+	else
+		refused(t, c, DOCKET_EBADARG, hint, op, "{s:s}", "id", id);
+}
+
+/*
+ * An empty id is "required" and names the argument, with an example id of
+ * the right kind; an over-long one is said to be too long. Neither reaches
+ * the store (an empty notice id once came back as EINTERNAL), and neither
+ * writes anything.
+ */
+static void empty_and_over_long_ids_are_refused_by_name(void **state)
+{
+	static const struct {
+		const char *op;
+		int unit; /* N_UNITS: the office */
+	} ops[] = {
+	    {"task.accept", FINANCE},
+	    {"task.progress", FINANCE},
+	    {"task.report", FINANCE},
+	    {"task.extend", FINANCE},
+	    {"task.verify", N_UNITS},
+	    {"task.cancel", N_UNITS},
+	    {"task.decide-extension", N_UNITS},
+	    {"task.return", N_UNITS},
+	    {"task.urge", N_UNITS},
+	    {"task.show", N_UNITS},
+	    {"task.history", N_UNITS},
+	    {"task.show", FINANCE},
+	};
+	struct t *t = *state;
+	char id[64], longid[101];
+
+	memset(longid, 'T', 100);
+	longid[100] = '\0';
+	assign(t, "finance", "2026-03-20", "Pay the grants", id);
+	docket_reply_free(
+	    harness_ok(t->office, "task.urge", "{s:s s:s}", "id", id, "text", "Today please"));
+
+	refused(t, t->c[FINANCE], DOCKET_EBADARG,
+		"argument 'notice' is required: the notice's id, such as DB-2026-0031", "task.ack",
+		"{s:s}", "notice", "");
+	refused(t, t->office, DOCKET_EBADARG, "argument 'notice' is required", "task.ack", "{s:s}",
+		"notice", "");
+	refused(t, t->c[FINANCE], DOCKET_EBADARG, "argument 'notice' is longer than 64 bytes",
+		"task.ack", "{s:s}", "notice", longid);
+
+	for (size_t k = 0; k < sizeof(ops) / sizeof(ops[0]); k++) {
+		docket_client *c = ops[k].unit == N_UNITS ? t->office : t->c[ops[k].unit];
+
+		refused_with_id(t, c, ops[k].op, "",
+				"argument 'id' is required: the id of the task, such as "
+				"T-2026-0107");
+		refused_with_id(t, c, ops[k].op, longid, "argument 'id' is longer than 64 bytes");
+		assert_not_said(c, "required");
+		assert_not_said(c, "M-2026");
+	}
+	/* The generic op names the instance. */
+	refused(t, t->office, DOCKET_EBADARG, "argument 'id' is required", "instance.show", "{s:s}",
+		"id", "");
+	/* And the task is as it was: only the notice of the office. */
+	{
+		docket_reply *rep = show(t->office, id);
+
+		harness_assert_str(res(rep, "state"), "assigned");
+		assert_int_equal(harness_len_of(res(rep, "notices")), 1);
+		docket_reply_free(rep);
+	}
+}
+
+/*
+ * A date written YYYY-MM-DD that names no day is told apart from text that
+ * is not written so, and a day before 1970 from both: each message says
+ * which, for every date a task op or the assessment takes.
+ */
+static void dates_that_name_no_day_are_told_apart_from_malformed_ones(void **state)
+{
+	struct t *t = *state;
+	docket_client *fin = t->c[FINANCE];
+	char id[64];
+
+	refused(t, t->office, DOCKET_EBADARG,
+		"argument 'due': '2026-02-30' is not a day of the calendar (2026-02 has 28 days)",
+		"task.assign", "{s:s s:s s:s}", "title", "No such day", "lead", "finance", "due",
+		"2026-02-30");
+	assert_not_said(t->office, "YYYY-MM-DD");
+	refused(t, t->office, DOCKET_EBADARG, "(a year has months 01 to 12)", "task.assign",
+		"{s:s s:s s:s}", "title", "No such month", "lead", "finance", "due", "2026-13-01");
+	refused(t, t->office, DOCKET_EBADARG, "dates from 1970-01-01 to 9999-12-31", "task.assign",
+		"{s:s s:s s:s}", "title", "Before time", "lead", "finance", "due", "1969-12-31");
+	refused(t, t->office, DOCKET_EBADARG, "argument 'due' must be a date written YYYY-MM-DD",
+		"task.assign", "{s:s s:s s:s}", "title", "Not a date", "lead", "finance", "due",
+		"2026-3-20");
+
+	assign(t, "finance", "2026-03-20", "Pay the grants", id);
+	step(fin, "task.accept", id, "in-progress");
+	refused(t, fin, DOCKET_EBADARG,
+		"'2026-04-31' is not a day of the calendar (2026-04 has 30 "
+		"days)",
+		"task.extend", "{s:s s:s s:s}", "id", id, "due", "2026-04-31", "reason",
+		"More time");
+	report(fin, id, "Done");
+	refused(t, t->office, DOCKET_EBADARG, "'2027-02-29' is not a day of the calendar",
+		"task.return", "{s:s s:s s:s}", "id", id, "reason", "Redo", "due", "2027-02-29");
+
+	refused(t, t->office, DOCKET_EBADARG,
+		"argument 'from': '2026-02-29' is not a day of the calendar (2026-02 has 28 days)",
+		"assess", "{s:s s:s}", "from", "2026-02-29", "to", "2026-03-31");
+	refused(t, t->office, DOCKET_EBADARG, "argument 'to' must be a date written YYYY-MM-DD",
+		"assess", "{s:s s:s}", "from", "2026-03-01", "to", "March");
+	refused(t, t->office, DOCKET_EBADARG, "argument 'from': '2026-02-30' is not a day",
+		"calendar.add_days", "{s:s s:d}", "from", "2026-02-30", "n", 1);
+}
+
+/*
+ * A step the task's state rules out is refused with what the caller may do
+ * instead: the same steps as the task record's "actions", named as ops
+ * (decide-extension only while a request waits, extend only while none
+ * does, nothing of another unit's); a closed or cancelled task says so.
+ */
+static void refusals_list_only_the_steps_the_caller_may_take_now(void **state)
+{
+	struct t *t = *state;
+	docket_client *fin = t->c[FINANCE], *edu = t->c[EDUCATION];
+	char id[64];
+
+	docket_reply_free(harness_ok(t->office, "task.assign", "{s:s s:s s:[s] s:s}", "title",
+				     "Pay the relocation grants", "lead", "finance", "cooperating",
+				     "education", "due", "2026-03-20"));
+	snprintf(id, sizeof(id), "T-2026-0001");
+	step(fin, "task.accept", id, "in-progress");
+
+	/* No request waits: the office may not decide one. */
+	refused(t, t->office, DOCKET_EBADARG,
+		"task T-2026-0001 is in-progress: task.verify is not possible now; possible now "
+		"for you: task.cancel, task.urge",
+		"task.verify", "{s:s}", "id", id);
+	refused(t, t->office, DOCKET_EBADARG,
+		"task T-2026-0001 has no extension request to decide (the lead unit asks with "
+		"task.extend); possible now for you: task.cancel, task.urge",
+		"task.decide-extension", "{s:s s:s}", "id", id, "decision", "approve");
+	/* The lead: its own steps, not the office's. */
+	refused(t, fin, DOCKET_EBADARG,
+		"possible now for you: task.progress, task.extend, task.report", "task.accept",
+		"{s:s}", "id", id);
+	assert_not_said(fin, "cancel");
+	/* The cooperating unit: its progress only. */
+	refused(t, edu, DOCKET_EBADARG,
+		"task.accept is not possible now; possible now for you: "
+		"task.progress",
+		"task.accept", "{s:s}", "id", id);
+	assert_not_said(edu, "report");
+
+	/* A request waits: the office may decide it, the lead may not ask again. */
+	extend(fin, id, "2026-03-27", "The districts have not answered");
+	refused(t, t->office, DOCKET_EBADARG,
+		"possible now for you: task.decide-extension, task.cancel, task.urge",
+		"task.verify", "{s:s}", "id", id);
+	refused(t, fin, DOCKET_EBADARG, "possible now for you: task.progress, task.report",
+		"task.accept", "{s:s}", "id", id);
+	{
+		docket_reply *rep = show(fin, id);
+
+		harness_assert_strs(res(rep, "actions"), KINDS("progress", "report"));
+		docket_reply_free(rep);
+	}
+
+	/* Cancelled: the task says so, not that no request waits. */
+	docket_reply_free(harness_ok(t->office, "task.cancel", "{s:s s:s}", "id", id, "reason",
+				     "Merged into another task"));
+	refused(t, t->office, DOCKET_EBADARG, "task T-2026-0001 is cancelled",
+		"task.decide-extension", "{s:s s:s}", "id", id, "decision", "approve");
+	assert_not_said(t->office, "no extension request");
+	refused(t, fin, DOCKET_EBADARG, "task T-2026-0001 is cancelled", "task.extend",
+		"{s:s s:s s:s}", "id", id, "due", "2026-04-30", "reason", "More time");
+	refused(t, edu, DOCKET_EBADARG, "task T-2026-0001 is cancelled", "task.progress",
+		"{s:s s:d s:s}", "id", id, "percent", 50, "text", "Half");
+}
+
+/*
+ * A task is led by a member unit, and carried out with member units: the
+ * office, a leader or an observer could never sign for it. A unit is named
+ * once, as the lead or as cooperating. Nothing is assigned, no id is used.
+ */
+static void tasks_go_to_member_units_each_named_once(void **state)
+{
+	struct t *t = *state;
+	char id[64];
+
+	refused(t, t->office, DOCKET_EBADARG,
+		"lead 'auditor' is an observer unit; tasks are led by member units", "task.assign",
+		"{s:s s:s s:s}", "title", "To the observer", "lead", "auditor", "due",
+		"2026-03-20");
+	refused(t, t->office, DOCKET_EBADARG, "lead 'leader' is a leader unit", "task.assign",
+		"{s:s s:s s:s}", "title", "To a leader", "lead", "leader", "due", "2026-03-20");
+	refused(t, t->c[LEADER], DOCKET_EBADARG, "lead 'office' is an office unit", "task.assign",
+		"{s:s s:s s:s}", "title", "To the office", "lead", "office", "due", "2026-03-20");
+	refused(t, t->office, DOCKET_EBADARG, "lead 'auditor' is an observer unit", "task.assign",
+		"{s:s s:[s s] s:s}", "title", "One observer among two", "leads", "finance",
+		"auditor", "due", "2026-03-20");
+	refused(t, t->office, DOCKET_EBADARG,
+		"cooperating unit 'leader' is a leader unit; only member units cooperate on tasks",
+		"task.assign", "{s:s s:s s:[s s] s:s}", "title", "With a leader", "lead", "finance",
+		"cooperating", "education", "leader", "due", "2026-03-20");
+	refused(t, t->office, DOCKET_EBADARG, "'finance' is the lead and is in 'cooperating' too",
+		"task.assign", "{s:s s:s s:[s] s:s}", "title", "Twice", "lead", "finance",
+		"cooperating", "finance", "due", "2026-03-20");
+	refused(t, t->office, DOCKET_EBADARG, "'housing' is the lead", "task.assign",
+		"{s:s s:[s s] s:[s] s:s}", "title", "Twice among two", "leads", "finance",
+		"housing", "cooperating", "housing", "due", "2026-03-20");
+
+	assign(t, "housing", "2026-03-20", "The first one", id);
+	assert_string_equal(id, "T-2026-0001");
+}
+
+/*
+ * task.assign assigns directives: a decision's tasks come from the meeting's
+ * decision, so "source: decision" is refused; a matter or meeting a
+ * directive names must exist and be one, and its support item is a number
+ * of that matter written in decimal.
+ */
+static void assign_makes_directives_only_and_checks_what_they_name(void **state)
+{
+	struct t *t = *state;
+	docket_reply *rep;
+	char id[64], matter[64], lg[64];
+
+	assign(t, "finance", "2026-03-20", "Pay the grants", id);
+	rep = harness_ok(
+	    t->c[EDUCATION], "matter.submit", "{s:s s:{s:s s:s s:s s:s} s:[{s:s} {s:s}] s:s}",
+	    "title", "Support for a battery researcher", "talent", "name", "Zhang Wei", "category",
+	    "leading", "field", "Solid-state batteries", "employer", "National Energy Laboratory",
+	    "support", "kind", "research_funding", "kind", "housing_subsidy", "justification",
+	    "Leads a national key programme");
+	harness_take_id(rep, matter);
+	rep = harness_ok(t->office, "meeting.create", "{s:s s:s}", "title",
+			 "Leading group meeting No. 45", "date", "2026-03-12");
+	harness_take_id(rep, lg);
+
+	refused(t, t->office, DOCKET_EBADARG, "meeting.decide", "task.assign",
+		"{s:s s:s s:s s:s s:s s:s}", "title", "Forged", "lead", "housing", "due",
+		"2026-03-20", "source", "decision", "matter", matter, "meeting", lg);
+	refused(t, t->office, DOCKET_EBADARG, "argument 'source' must be 'directive'",
+		"task.assign", "{s:s s:s s:s s:s}", "title", "Unknown source", "lead", "housing",
+		"due", "2026-03-20", "source", "rumour");
+	refused(t, t->office, DOCKET_ENOTFOUND, "argument 'matter'", "task.assign",
+		"{s:s s:s s:s s:s}", "title", "A task as matter", "lead", "housing", "due",
+		"2026-03-20", "matter", id);
+	refused(t, t->office, DOCKET_ENOTFOUND, "argument 'matter'", "task.assign",
+		"{s:s s:s s:s s:s}", "title", "No such matter", "lead", "housing", "due",
+		"2026-03-20", "matter", "M-2026-0099");
+	refused(t, t->office, DOCKET_EBADARG, "argument 'matter' is empty", "task.assign",
+		"{s:s s:s s:s s:s}", "title", "Empty matter", "lead", "housing", "due",
+		"2026-03-20", "matter", "");
+	refused(t, t->office, DOCKET_ENOTFOUND, "argument 'meeting'", "task.assign",
+		"{s:s s:s s:s s:s}", "title", "No such meeting", "lead", "housing", "due",
+		"2026-03-20", "meeting", "LG-2026-0099");
+	refused(t, t->office, DOCKET_ENOTFOUND, "argument 'meeting'", "task.assign",
+		"{s:s s:s s:s s:s}", "title", "A matter as meeting", "lead", "housing", "due",
+		"2026-03-20", "meeting", matter);
+	refused(t, t->office, DOCKET_EBADARG, "argument 'item' needs 'matter'", "task.assign",
+		"{s:s s:s s:s s:s}", "title", "Item alone", "lead", "housing", "due", "2026-03-20",
+		"item", "1");
+	for (const char *const *item = KINDS("not a number", "0", "01", "17", "-1", "1.5", "");
+	     *item; item++)
+		refused(t, t->office, DOCKET_EBADARG, "argument 'item'", "task.assign",
+			"{s:s s:s s:s s:s s:s}", "title", "Bad item", "lead", "housing", "due",
+			"2026-03-20", "matter", matter, "item", *item);
+
+	/* A directive that names them is a directive, and no decision of the matter. */
+	rep = harness_ok(t->office, "task.assign", "{s:s s:s s:s s:s s:s s:s s:s}", "title",
+			 "Find a flat", "lead", "housing", "due", "2026-03-20", "source",
+			 "directive", "matter", matter, "meeting", lg, "item", "2");
+	harness_assert_str(harness_get(harness_at(res(rep, "tasks"), 0), "id"), "T-2026-0002");
+	harness_assert_str(harness_get(harness_at(res(rep, "tasks"), 0), "source"), "directive");
+	docket_reply_free(rep);
+	rep = show(t->office, "T-2026-0002");
+	harness_assert_str(res(rep, "matter"), matter);
+	harness_assert_str(res(rep, "meeting"), lg);
+	harness_assert_str(res(rep, "item"), "2");
+	docket_reply_free(rep);
+	rep = harness_ok(t->office, "matter.show", "{s:s}", "id", matter);
+	assert_int_equal(harness_len_of(res(rep, "tasks")), 0);
+	docket_reply_free(rep);
+}
+
+/* No event comes after the largest seq: that page is empty, and the last one. */
+static void history_after_the_largest_seq_is_empty(void **state)
+{
+	struct t *t = *state;
+	docket_reply *rep;
+	char id[64];
+
+	assign(t, "finance", "2026-03-20", "Pay the grants", id);
+	for (const char *const *op = KINDS("task.history", "instance.history"); *op; op++) {
+		rep = harness_history_after(t->office, *op, id, 0);
+		assert_true(harness_len_of(res(rep, "events")) > 0);
+		docket_reply_free(rep);
+		for (uint64_t after = UINT64_MAX - 1; after != 0; after++) {
+			rep = harness_history_after(t->office, *op, id, after);
+			assert_int_equal(harness_len_of(res(rep, "events")), 0);
+			harness_assert_nil(res(rep, "next"));
+			docket_reply_free(rep);
+		}
+	}
 }
 
 /* ---- 3. status colours ---- */
@@ -2810,6 +3149,12 @@ int main(int argc, char **argv)
 	    T(closed_and_cancelled_tasks_take_no_more_steps),
 	    T(notice_is_acknowledged_once_by_its_own_unit),
 	    T(member_with_no_part_cannot_see_a_task),
+	    T(empty_and_over_long_ids_are_refused_by_name),
+	    T(dates_that_name_no_day_are_told_apart_from_malformed_ones),
+	    T(refusals_list_only_the_steps_the_caller_may_take_now),
+	    T(tasks_go_to_member_units_each_named_once),
+	    T(assign_makes_directives_only_and_checks_what_they_name),
+	    T(history_after_the_largest_seq_is_empty),
 	    T(status_turns_yellow_three_working_days_before_and_red_at_the_deadline),
 	    T(due_soon_window_counts_working_days_across_holidays_and_make_up_days),
 	    T(task_behind_expected_progress_turns_yellow),

@@ -100,14 +100,82 @@ static void test_dates_parse_strictly(void **state)
 	assert_int_equal(d, day(2024, 2, 29));
 
 	d = 42;
-	for (const char *const *s = (const char *const[]){
-		     "2026-02-30", "2025-02-29", "2026-2-14",   "2026-02-4",   " 2026-02-14",
-		     "2026-02-14 ", "2026/02/14", "20260214",   "2026-02-14T00", "1969-12-31",
-		     "",           "+026-02-14", "2026-0x-14", "2026--2-14",  NULL};
+	/* Not written YYYY-MM-DD. */
+	for (const char *const *s =
+		 (const char *const[]){"2026-2-14", "2026-02-4", " 2026-02-14", "2026-02-14 ",
+				       "2026/02/14", "20260214", "2026-02-14T00", "", "+026-02-14",
+				       "2026-0x-14", "2026--2-14", NULL};
 	     *s; s++) {
 		assert_int_equal(calendar_parse_date(*s, &d), -EINVAL);
 		assert_int_equal(d, 42);
 	}
+	/* Written so, but no day of the calendar. */
+	for (const char *const *s =
+		 (const char *const[]){"2026-02-30", "2025-02-29", "2026-04-31", "2026-13-01",
+				       "2026-00-10", "2026-01-00", "2100-02-29", NULL};
+	     *s; s++) {
+		assert_int_equal(calendar_parse_date(*s, &d), -EDOM);
+		assert_int_equal(d, 42);
+	}
+	/* Before the first day docket counts. */
+	assert_int_equal(calendar_parse_date("1969-12-31", &d), -ERANGE);
+	assert_int_equal(calendar_parse_date("0000-01-01", &d), -ERANGE);
+	assert_int_equal(d, 42);
+	assert_int_equal(calendar_parse_date("9999-12-31", &d), 0);
+	assert_int_equal(d, day(9999, 12, 31));
+}
+
+/*
+ * A date that is not written YYYY-MM-DD, one written so that names no day,
+ * and one before 1970 are told apart, each in words that say what to give.
+ */
+static void test_date_messages_say_what_is_wrong(void **state)
+{
+	static const struct {
+		const char *text, *want;
+		int r;
+	} cases[] = {
+	    {"2026-02-30",
+	     "argument 'due': '2026-02-30' is not a day of the calendar (2026-02 has 28 days)",
+	     -EDOM},
+	    {"2024-02-30",
+	     "argument 'due': '2024-02-30' is not a day of the calendar (2024-02 has 29 days)",
+	     -EDOM},
+	    {"2026-04-31", "(2026-04 has 30 days)", -EDOM},
+	    {"2026-12-32", "(2026-12 has 31 days)", -EDOM},
+	    {"2026-13-01",
+	     "argument 'due': '2026-13-01' is not a day of the calendar (a year has months 01 "
+	     "to 12)",
+	     -EDOM},
+	    {"1969-12-31",
+	     "argument 'due': '1969-12-31' is out of range: docket takes dates from 1970-01-01 "
+	     "to 9999-12-31",
+	     -ERANGE},
+	    {"30/06/2026", "argument 'due' must be a date written YYYY-MM-DD", -EINVAL},
+	    {"2026-6-30", "argument 'due' must be a date written YYYY-MM-DD", -EINVAL},
+	};
+	char msg[256];
+	int32_t d;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		d = 42;
+		msg[0] = '\0';
+		assert_int_equal(calendar_read_date(cases[k].text, strlen(cases[k].text),
+						    "argument 'due'", &d, msg, sizeof(msg)),
+				 cases[k].r);
+		assert_int_equal(d, 42);
+		if (!strstr(msg, cases[k].want))
+			fail_msg("'%s': '%s' does not say '%s'", cases[k].text, msg, cases[k].want);
+	}
+	/* The text need not end with a NUL: only len bytes are read. */
+	assert_int_equal(
+	    calendar_read_date("2026-03-20T10:00", 10, "argument 'due'", &d, msg, sizeof(msg)), 0);
+	assert_int_equal(d, day(2026, 3, 20));
+	assert_int_equal(
+	    calendar_read_date("2026-02-30xyz", 10, "argument 'due'", &d, msg, sizeof(msg)), -EDOM);
+	assert_string_equal(msg, "argument 'due': '2026-02-30' is not a day of the calendar "
+				 "(2026-02 has 28 days)");
 }
 
 /* --- The shipped calendar of China --- */
@@ -745,8 +813,8 @@ static void test_load_reports_bad_dates_and_ranges(void **state)
 			       "    to: 2030-12-01\n"
 			       "workdays: []\n");
 	assert_int_equal(load(d, "cn",
-			      "D/cn-2030.yaml:8:11: 'from' must be a date written YYYY-MM-DD, not "
-			      "'2030-02-30'\n"
+			      "D/cn-2030.yaml:8:11: 'from': '2030-02-30' is not a day of the "
+			      "calendar (2030-02 has 28 days)\n"
 			      "D/cn-2030.yaml:9:9: 'to' must be a date written YYYY-MM-DD, not "
 			      "'2030-3-1'\n"
 			      "D/cn-2030.yaml:12:9: 'to' (2030-05-01) is before 'from' "
@@ -968,25 +1036,26 @@ static void test_load_refuses_no_files_and_bad_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest shipped[] = {
-		cmocka_unit_test(test_dates_convert_both_ways),
-		cmocka_unit_test(test_dates_parse_strictly),
-		cmocka_unit_test(test_shipped_calendar_covers_2025_and_2026),
-		cmocka_unit_test(test_every_holiday_is_not_a_working_day),
-		cmocka_unit_test(test_every_makeup_day_is_a_working_day),
-		cmocka_unit_test(test_ordinary_days_around_holidays),
-		cmocka_unit_test(test_each_year_has_248_working_days),
-		cmocka_unit_test(test_counting_across_spring_festival_2026),
-		cmocka_unit_test(test_counting_across_spring_festival_2025),
-		cmocka_unit_test(test_deadline_on_a_holiday_moves_past_it),
-		cmocka_unit_test(test_friday_before_a_makeup_saturday_counts_the_saturday),
-		cmocka_unit_test(test_workdays_between_skips_holidays),
-		cmocka_unit_test(test_counting_and_between_agree),
-		cmocka_unit_test(test_outside_the_loaded_years_is_erange),
-		cmocka_unit_test(test_timezone_names_are_checked),
-		cmocka_unit_test(test_local_day_and_midnight_in_shanghai),
-		cmocka_unit_test(test_workday_deadline_ends_at_local_midnight),
-		cmocka_unit_test(test_day_and_hour_deadlines),
-		cmocka_unit_test(test_midnight_skipped_or_repeated_by_a_clock_change),
+	    cmocka_unit_test(test_dates_convert_both_ways),
+	    cmocka_unit_test(test_dates_parse_strictly),
+	    cmocka_unit_test(test_date_messages_say_what_is_wrong),
+	    cmocka_unit_test(test_shipped_calendar_covers_2025_and_2026),
+	    cmocka_unit_test(test_every_holiday_is_not_a_working_day),
+	    cmocka_unit_test(test_every_makeup_day_is_a_working_day),
+	    cmocka_unit_test(test_ordinary_days_around_holidays),
+	    cmocka_unit_test(test_each_year_has_248_working_days),
+	    cmocka_unit_test(test_counting_across_spring_festival_2026),
+	    cmocka_unit_test(test_counting_across_spring_festival_2025),
+	    cmocka_unit_test(test_deadline_on_a_holiday_moves_past_it),
+	    cmocka_unit_test(test_friday_before_a_makeup_saturday_counts_the_saturday),
+	    cmocka_unit_test(test_workdays_between_skips_holidays),
+	    cmocka_unit_test(test_counting_and_between_agree),
+	    cmocka_unit_test(test_outside_the_loaded_years_is_erange),
+	    cmocka_unit_test(test_timezone_names_are_checked),
+	    cmocka_unit_test(test_local_day_and_midnight_in_shanghai),
+	    cmocka_unit_test(test_workday_deadline_ends_at_local_midnight),
+	    cmocka_unit_test(test_day_and_hour_deadlines),
+	    cmocka_unit_test(test_midnight_skipped_or_repeated_by_a_clock_change),
 	};
 	const struct CMUnitTest loading[] = {
 		DIR_TEST(test_load_a_correct_calendar),

@@ -626,11 +626,17 @@ static void test_every_refusal_leaves_the_instance_unchanged(void **state_)
 
 	(void)state_;
 	must_refuse(ta, i, "hr", DOCKET_ROLE_MEMBER, "frobnicate", NULL, now, DOCKET_EBADARG,
-		    "no action 'frobnicate'; possible now: submit");
+		    "no action 'frobnicate'; possible now for you: submit");
 	must_refuse(ta, i, "hr", DOCKET_ROLE_MEMBER, "auto-return", NULL, now, DOCKET_EFORBIDDEN,
 		    "fired only by the daemon");
+	/* The refusal lists only what the caller may fire: the starter submits, not the office. */
+	must_refuse(ta, i, "hr", DOCKET_ROLE_MEMBER, "consult", NULL, now, DOCKET_EBADARG,
+		    "action consult cannot be fired in state draft; possible now for you: submit");
 	must_refuse(ta, i, "office", DOCKET_ROLE_OFFICE, "consult", NULL, now, DOCKET_EBADARG,
-		    "action consult cannot be fired in state draft; possible now: submit");
+		    "action consult cannot be fired in state draft; nothing is possible for you "
+		    "now");
+	must_refuse(ta, i, "office", DOCKET_ROLE_OFFICE, "frobnicate", NULL, now, DOCKET_EBADARG,
+		    "no action 'frobnicate'; nothing is possible for you now");
 	must_refuse(ta, i, "hr", DOCKET_ROLE_OBSERVER, "submit", NULL, now, DOCKET_EFORBIDDEN,
 		    "only by a unit with role office, member");
 	must_refuse(ta, i, "other", DOCKET_ROLE_MEMBER, "submit", NULL, now, DOCKET_EFORBIDDEN,
@@ -656,7 +662,11 @@ static void test_every_refusal_leaves_the_instance_unchanged(void **state_)
 	    {"category", "low", 0, "'category' of action 'submit' must be one of: top, leading"},
 	    {"lead", "Finance", 0, "'lead' of action 'submit' must be a unit id"},
 	    {"lead", NULL, 3, "'lead' of action 'submit' must be a unit id"},
-	    {"due", "2026-02-30", 0, "'due' of action 'submit' must be a date written YYYY-MM-DD"},
+	    {"due", "2026-02-30", 0,
+	     "'due' of action 'submit': '2026-02-30' is not a day of the calendar (2026-02 has 28 "
+	     "days)"},
+	    {"due", "1969-12-31", 0, "dates from 1970-01-01 to 9999-12-31"},
+	    {"due", "2026/02/03", 0, "'due' of action 'submit' must be a date written YYYY-MM-DD"},
 	    {"due", "2026-2-3", 0, "must be a date"},
 	    {"period", "5 weeks", 0, "'period' of action 'submit' must be a duration"},
 	    {"period", "0 days", 0, "must be a duration"},
@@ -719,7 +729,8 @@ static void test_every_refusal_leaves_the_instance_unchanged(void **state_)
 		eng_effects_clear(&fx);
 	}
 	must_refuse(ta, i, "office", DOCKET_ROLE_OFFICE, "close", NULL, now, DOCKET_EBADARG,
-		    "action close cannot be fired in state closed; possible now: none");
+		    "action close cannot be fired in state closed; possible now: none (state "
+		    "'closed' is the end)");
 	eng_instance_free(i);
 }
 
