@@ -217,8 +217,14 @@ int cli_pager_list(const struct command *cmd, struct cli_pager *p, struct table 
  * Shared helpers (cmd_matter.c): the ledger's printers and command-line
  * values. The x-functions' rule holds: out of memory aborts.
  */
-/* YYYY-MM-DD by its shape; the daemon checks the date. */
-bool cli_is_date(const char *s);
+/*
+ * Check the value s of a date option (what: "--due"): YYYY-MM-DD, a day of
+ * the calendar, years 1970 to 9999 (those docketd takes). Returns -1 to go
+ * on, or EX_USAGE after saying what is wrong: "--due takes a date
+ * YYYY-MM-DD, not '2026-3-5'", "--due 2026-02-30: not a day of the calendar
+ * (2026-02 has 28 days)". Every date of a command line is checked here.
+ */
+int cli_check_date(const struct command *cmd, const char *what, const char *s);
 /* Append the ids of arg ("a", "a,b": unit or matter ids) to ids; false on an
  * empty one. */
 bool cli_ids_add(char ***ids, size_t *n, const char *arg);

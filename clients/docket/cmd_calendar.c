@@ -103,6 +103,9 @@ int cmd_calendar_add_days(const struct command *cmd, int argc, char **argv)
 				       argv[optind]);
 	if (!from)
 		return cli_usage_error(cmd, "missing --from DATE (YYYY-MM-DD)");
+	r = cli_check_date(cmd, "--from", from);
+	if (r >= 0)
+		return r;
 
 	msgpack_sbuffer_init(&sb);
 	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);

@@ -15,7 +15,7 @@
  * here (at most 64 KiB) and sent as its bin "data", with its "size" when the
  * file gives none. The daemon is the judge of everything else; this file
  * checks only what a command line can get wrong (a missing option, a word
- * that is not one of the choices, a date that is not YYYY-MM-DD).
+ * that is not one of the choices, a date that is not a day YYYY-MM-DD).
  *
  * Output reads like the office's ledger. Every value read from a result may
  * be missing, nil or of another type than expected: it prints as "-",
@@ -44,6 +44,8 @@
 #define SUPPORT_ARGS_MAX 16         /* --support options (matter.submit's limit) */
 #define WRAP_WIDTH 78               /* columns of wrapped text */
 #define COMMENT_CELL_MAX 40         /* bytes of a comment in the opinions table */
+#define DATE_YEAR_MIN 1970          /* the years of a date docketd takes */
+#define DATE_YEAR_MAX 9999
 
 enum {
 	OPT_FILE = 'F',
@@ -88,14 +90,44 @@ static const msgpack_object *get(const msgpack_object *o, const char *key)
 	return docket_map_get(o, key);
 }
 
-/* YYYY-MM-DD by its shape; the daemon checks the date. */
-bool cli_is_date(const char *s)
+/* Days in month m (1-12) of year y, by the Gregorian rule. */
+static int days_in_month(int y, int m)
 {
-	for (size_t i = 0; i < 10; i++) {
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+int cli_check_date(const struct command *cmd, const char *what, const char *s)
+{
+	int v[3] = {0, 0, 0}; /* year, month, day */
+
+	for (size_t i = 0, f = 0; i < 10; i++) {
 		if (i == 4 || i == 7 ? s[i] != '-' : s[i] < '0' || s[i] > '9')
-			return false;
+			return cli_usage_error(cmd, "%s takes a date YYYY-MM-DD, not '%s'", what, s);
+		if (i == 4 || i == 7)
+			f++;
+		else
+			v[f] = v[f] * 10 + (s[i] - '0');
 	}
-	return s[10] == '\0';
+	if (s[10] != '\0')
+		return cli_usage_error(cmd, "%s takes a date YYYY-MM-DD, not '%s'", what, s);
+	if (v[0] < DATE_YEAR_MIN || v[0] > DATE_YEAR_MAX)
+		return cli_usage_error(cmd,
+				       "%s %s: out of range (docket takes dates from %d-01-01 to "
+				       "%d-12-31)",
+				       what, s, DATE_YEAR_MIN, DATE_YEAR_MAX);
+	if (v[1] < 1 || v[1] > 12)
+		return cli_usage_error(cmd,
+				       "%s %s: not a day of the calendar (a month is 01 to 12)",
+				       what, s);
+	if (v[2] < 1 || v[2] > days_in_month(v[0], v[1]))
+		return cli_usage_error(cmd,
+				       "%s %s: not a day of the calendar (%.7s has %d days)", what,
+				       s, s, days_in_month(v[0], v[1]));
+	return -1;
 }
 
 /* A command-line word for a wire name: "agree-with-conditions" matches
@@ -1522,10 +1554,9 @@ int cmd_matter_list(const struct command *cmd, int argc, char **argv)
 			break;
 		case OPT_FROM:
 		case OPT_TO:
-			if (!cli_is_date(optarg))
-				return cli_usage_error(cmd,
-						       "--%s takes a date YYYY-MM-DD, not '%s'",
-						       o == OPT_FROM ? "from" : "to", optarg);
+			r = cli_check_date(cmd, o == OPT_FROM ? "--from" : "--to", optarg);
+			if (r >= 0)
+				return r;
 			*(o == OPT_FROM ? &from : &to) = optarg;
 			break;
 		default:
@@ -1678,9 +1709,9 @@ int cmd_meeting_create(const struct command *cmd, int argc, char **argv)
 	while ((o = cli_getopt(cmd, argc, argv, opts)) != CLI_DONE) {
 		switch (o) {
 		case OPT_DATE:
-			if (!cli_is_date(optarg))
-				return cli_usage_error(
-				    cmd, "--date takes a date YYYY-MM-DD, not '%s'", optarg);
+			r = cli_check_date(cmd, "--date", optarg);
+			if (r >= 0)
+				return r;
 			date = optarg;
 			break;
 		case OPT_TITLE:
@@ -1844,11 +1875,15 @@ static int task_pack(const struct command *cmd, msgpack_packer *pk, const char *
 	s = strndup(part[2], len[2]);
 	if (!s)
 		abort();
-	if (!cli_is_date(s)) {
+	{
+		char *what = cli_xprintf("--task '%s': DUE", arg);
+		int r = cli_check_date(cmd, what, s);
+
+		free(what);
 		free(s);
-		return cli_usage_error(cmd, "--task '%s': the DUE date is YYYY-MM-DD", arg);
+		if (r >= 0)
+			return r;
 	}
-	free(s);
 	if (n > 3 && len[3] > 0) {
 		s = strndup(part[3], len[3]);
 		if (!s)

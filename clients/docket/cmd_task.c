@@ -8,8 +8,8 @@
  * assessment over a period.
  *
  * This file checks only what a command line can get wrong (a missing
- * option, two that exclude each other, a date that is not YYYY-MM-DD, a
- * number out of range) and sends the args of the task ops as they are: the
+ * option, two that exclude each other, a date that is not a day YYYY-MM-DD,
+ * a number out of range) and sends the args of the task ops as they are: the
  * daemon is the judge of states, roles, relations and calendar days.
  *
  * Dates (due days) print as the daemon sends them, YYYY-MM-DD; times with
@@ -393,9 +393,14 @@ static char *task_opt_usage(const struct task_opt *to)
 static int task_opt_value(const struct command *cmd, const struct task_opt *to, const char *arg,
 			  uint64_t *num)
 {
-	if (to->kind == TK_DATE && !cli_is_date(arg))
-		return cli_usage_error(cmd, "--%s takes a date YYYY-MM-DD, not '%s'", to->name,
-				       arg);
+	if (to->kind == TK_DATE) {
+		char *what = cli_xprintf("--%s", to->name);
+		int r = cli_check_date(cmd, what, arg);
+
+		free(what);
+		if (r >= 0)
+			return r;
+	}
 	if (to->kind == TK_UINT && !cli_parse_u64(arg, to->min, to->max, num))
 		return cli_usage_error(
 		    cmd, "--%s takes %s, a whole number from %" PRIu64 " to %" PRIu64 ", not '%s'",
@@ -697,7 +702,8 @@ int cmd_task_show(const struct command *cmd, int argc, char **argv)
 
 static bool is_list_status(const char *s)
 {
-	static const char *const statuses[] = {"green", "yellow", "red", "done", "open"};
+	static const char *const statuses[] = {"green", "yellow", "red", "done", "cancelled",
+					       "open"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(statuses); i++) {
 		if (strcmp(s, statuses[i]) == 0)
@@ -738,8 +744,8 @@ int cmd_task_list(const struct command *cmd, int argc, char **argv)
 		case OPT_STATUS:
 			if (!is_list_status(optarg))
 				return cli_usage_error(cmd,
-						       "--status takes green, yellow, red, done or "
-						       "open, not '%s'",
+						       "--status takes green, yellow, red, done, "
+						       "cancelled or open, not '%s'",
 						       optarg);
 			status = optarg;
 			break;
@@ -1108,10 +1114,9 @@ int cmd_assess(const struct command *cmd, int argc, char **argv)
 		switch (o) {
 		case OPT_FROM:
 		case OPT_TO:
-			if (!cli_is_date(optarg))
-				return cli_usage_error(cmd,
-						       "--%s takes a date YYYY-MM-DD, not '%s'",
-						       o == OPT_FROM ? "from" : "to", optarg);
+			r = cli_check_date(cmd, o == OPT_FROM ? "--from" : "--to", optarg);
+			if (r >= 0)
+				return r;
 			*(o == OPT_FROM ? &from : &to) = optarg;
 			break;
 		case OPT_CSV:
@@ -1131,6 +1136,7 @@ int cmd_assess(const struct command *cmd, int argc, char **argv)
 				       "missing --%s DATE: the period is --from DATE --to "
 				       "DATE, both days included",
 				       from ? "to" : "from");
+	/* Both are days YYYY-MM-DD (checked above): their text sorts as they do. */
 	if (strcmp(from, to) > 0)
 		return cli_usage_error(cmd, "--to %s is before --from %s", to, from);
 	r = csv_check(cmd, csv);

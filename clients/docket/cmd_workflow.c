@@ -1966,7 +1966,8 @@ int cmd_history(const struct command *cmd, int argc, char **argv)
  * docket clock set
  */
 
-/* YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS (the daemon checks the values). */
+/* YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS by its shape (the day is
+ * checked by cli_check_date, the time of day by the daemon). */
 static bool is_clock_time(const char *s)
 {
 	static const char *const shapes[] = {"dddd-dd-dd", "dddd-dd-ddTdd:dd",
@@ -2013,7 +2014,7 @@ int cmd_clock_set(const struct command *cmd, int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *to = NULL, *advance = NULL;
-	char *joined = NULL;
+	char *joined = NULL, *day = NULL;
 	docket_reply *rep = NULL;
 	msgpack_sbuffer sb;
 	int o, r;
@@ -2059,6 +2060,10 @@ int cmd_clock_set(const struct command *cmd, int argc, char **argv)
 					    to);
 			goto out;
 		}
+		day = cli_xprintf("%.10s", to);
+		r = cli_check_date(cmd, "the TIME", day);
+		if (r >= 0)
+			goto out;
 	}
 
 	msgpack_sbuffer_init(&sb);
@@ -2078,6 +2083,7 @@ int cmd_clock_set(const struct command *cmd, int argc, char **argv)
 	}
 	docket_reply_free(rep);
 out:
+	free(day);
 	free(joined);
 	return r;
 }

@@ -395,7 +395,7 @@ static const struct command commands[] = {
 	 "[--description D]",
 	 "assign a task to a lead unit, or the same task to several units, one task each\n"
 	 "\n"
-	 "  --title T          the task's title (2-200 characters)\n"
+	 "  --title T          the task's title (2 to 200 bytes)\n"
 	 "  --lead U           the unit that leads it; repeat --lead, or separate unit ids\n"
 	 "                     by commas, to assign one task to each unit\n"
 	 "  --cooperating U,U  the units that cooperate, separated by commas (at most 50)\n"
@@ -404,7 +404,10 @@ static const struct command commands[] = {
 	 "  --description D    what is to be done (up to 8000 bytes)\n"
 	 "\n"
 	 "The task is a directive; the tasks a meeting decides are assigned by 'docket\n"
-	 "meeting decide'. Prints the tasks assigned.\n",
+	 "meeting decide'. Prints the tasks assigned.\n"
+	 "\n"
+	 "Lengths of texts, here and in the other task commands, are in bytes of UTF-8:\n"
+	 "a Chinese character takes 3 bytes, so a title holds up to 66 of them.\n",
 	 "task.assign", false},
 	{"task", "accept", cmd_task_step, "ID",
 	 "sign for a task: the lead unit takes it on\n"
@@ -423,7 +426,7 @@ static const struct command commands[] = {
 	 "ask the office for a later due day (the lead unit)\n"
 	 "\n"
 	 "  --due DATE     the due day asked for, YYYY-MM-DD, later than the current one\n"
-	 "  --reason R     why (2-2000 characters)\n"
+	 "  --reason R     why (2 to 2000 bytes)\n"
 	 "\n"
 	 "One request may wait at a time; the office decides it with 'docket task\n"
 	 "decide-extension'.\n",
@@ -446,24 +449,24 @@ static const struct command commands[] = {
 	{"task", "verify", cmd_task_step, "ID [--note N]",
 	 "verify a task reported done, and close it (the office)\n"
 	 "\n"
-	 "  --note N       a note for the record\n",
+	 "  --note N       a note for the record (up to 2000 bytes)\n",
 	 "task.verify", false},
 	{"task", "return", cmd_task_step, "ID --reason R (--due DATE | --in N)",
 	 "return a task reported done for rework, with a new due day (the office)\n"
 	 "\n"
-	 "  --reason R     what is still to be done (2-2000 characters)\n"
+	 "  --reason R     what is still to be done (2 to 2000 bytes)\n"
 	 "  --due DATE     the new due day, YYYY-MM-DD\n"
 	 "  --in N         due N working days from today (1-3650), instead of --due\n",
 	 "task.return", false},
 	{"task", "cancel", cmd_task_step, "ID --reason R",
 	 "cancel a task (the office)\n"
 	 "\n"
-	 "  --reason R     why, for the record and the units\n",
+	 "  --reason R     why, for the record and the units (2 to 2000 bytes)\n",
 	 "task.cancel", false},
 	{"task", "urge", cmd_task_step, "ID --text T [--serious]",
 	 "urge the lead unit of a task with a notice it acknowledges (the office)\n"
 	 "\n"
-	 "  --text T       the notice's text (2-2000 characters)\n"
+	 "  --text T       the notice's text (up to 2000 bytes)\n"
 	 "  --serious      a serious urge, instead of an ordinary one\n"
 	 "\n"
 	 "Prints the notice; the unit acknowledges it with 'docket task ack NOTICE'.\n",
@@ -480,9 +483,10 @@ static const struct command commands[] = {
 	 "[--all]",
 	 "list tasks in id order, one page, or all of them with --all\n"
 	 "\n"
-	 "  --unit U       only tasks unit U leads or cooperates on (a member unit sees\n"
-	 "                 only its own)\n"
-	 "  --status S     green, yellow, red, done, or open (any but done)\n"
+	 "  --unit U       only tasks unit U leads, cooperates on or assigned (a member\n"
+	 "                 unit sees only its own)\n"
+	 "  --status S     green, yellow, red, done, cancelled, or open (neither done\n"
+	 "                 nor cancelled)\n"
 	 "  --state S      only tasks in state S (assigned, in-progress, reported, ...)\n"
 	 "  --source S     directive or decision\n"
 	 "  --matter M     only the tasks of matter M\n"

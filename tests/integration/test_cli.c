@@ -27,6 +27,13 @@ static int setup(void **state)
 	return 0;
 }
 
+/* On the test clock, so that due days in 2026 lie ahead. */
+static int setup_clock(void **state)
+{
+	*state = harness_new("test_clock: \"2026-03-02T10:00\"\n");
+	return 0;
+}
+
 static int teardown(void **state)
 {
 	*state = harness_free(*state);
@@ -206,9 +213,10 @@ static void calendar_add_days_follows_the_counting_rule(void **state)
 	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
 				     ARGV("calendar", "add-days", "40", "--from", "2026-12-01")),
 			 65);
+	/* Not a day of the calendar: checked here, a usage error. */
 	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
 				     ARGV("calendar", "add-days", "1", "--from", "2026-02-30")),
-			 65);
+			 64);
 	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
 				     ARGV("calendar", "add-days", "1")),
 			 64);
@@ -381,6 +389,184 @@ static void check_validates_the_assessment_formula(void **state)
 	}
 }
 
+/* Run the docket CLI as the office with argv; its standard error goes to err.
+ * Returns the exit status. */
+static int cli_stderr(struct harness *h, char *err, size_t size, const char *const *argv)
+{
+	char e1[400], e2[400], e3[400], e4[400];
+	const char *full[32];
+	int pipefd[2], status;
+	size_t n = 0;
+	ssize_t k;
+	pid_t pid;
+
+	snprintf(e1, sizeof(e1), "DOCKET_ENDPOINT=%s", h->endpoint);
+	snprintf(e2, sizeof(e2), "DOCKET_EVENTS=%s", h->events_endpoint);
+	snprintf(e3, sizeof(e3), "DOCKET_SERVER_KEY=%s", h->server_pub);
+	snprintf(e4, sizeof(e4), "DOCKET_KEY=%s", h->office_key);
+	full[n++] = DOCKET_CLI_PATH;
+	for (size_t i = 0; argv[i] && n < 31; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(pipefd[1], STDERR_FILENO);
+		putenv(e1);
+		putenv(e2);
+		putenv(e3);
+		putenv(e4);
+		execv(full[0], (char *const *)full);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	n = 0;
+	while (n + 1 < size && (k = read(pipefd[0], err + n, size - 1 - n)) > 0)
+		n += (size_t)k;
+	err[n] = '\0';
+	close(pipefd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The CLI exits want_status and says want on standard error. */
+static void cli_says(struct harness *h, const char *const *argv, int want_status, const char *want)
+{
+	char err[4096];
+	int status = cli_stderr(h, err, sizeof(err), argv);
+
+	if (status != want_status || !strstr(err, want))
+		fail_msg("docket %s ... exited %d (want %d); want '%s' in:\n%s", argv[0], status,
+			 want_status, want, err);
+}
+
+/*
+ * Every date of a command line is checked before anything is sent: its
+ * shape, then that it is a day of the calendar (years 1970 to 9999), each
+ * a usage error (64) naming the option, and the period of assess only
+ * once both ends are days.
+ */
+static void every_date_option_is_checked_as_a_calendar_day(void **state)
+{
+	struct harness *h = *state;
+
+	cli_says(h, ARGV("assess", "--from", "2026-13-01", "--to", "2026-12-31"), 64,
+		 "docket: --from 2026-13-01: not a day of the calendar (a month is 01 to 12)\n"
+		 "Try 'docket assess --help'.");
+	cli_says(h, ARGV("assess", "--from", "2026-12-31", "--to", "2026-01-01"), 64,
+		 "--to 2026-01-01 is before --from 2026-12-31");
+	cli_says(h, ARGV("assess", "--from", "2026-01-01", "--to", "2026-02-29"), 64,
+		 "--to 2026-02-29: not a day of the calendar (2026-02 has 28 days)");
+	cli_says(h, ARGV("task", "assign", "--title", "Pay", "--lead", "fin", "--due", "2026-02-30"),
+		 64, "--due 2026-02-30: not a day of the calendar (2026-02 has 28 days)");
+	cli_says(h, ARGV("task", "assign", "--title", "Pay", "--lead", "fin", "--due", "2028-02-30"),
+		 64, "--due 2028-02-30: not a day of the calendar (2028-02 has 29 days)");
+	cli_says(h, ARGV("task", "assign", "--title", "Pay", "--lead", "fin", "--due", "2026-3-5"),
+		 64, "--due takes a date YYYY-MM-DD, not '2026-3-5'");
+	cli_says(h,
+		 ARGV("task", "assign", "--title", "Pay", "--lead", "fin", "--due", "99999-01-01"),
+		 64, "--due takes a date YYYY-MM-DD, not '99999-01-01'");
+	cli_says(h, ARGV("task", "assign", "--title", "Pay", "--lead", "fin", "--due", "1969-12-31"),
+		 64,
+		 "--due 1969-12-31: out of range (docket takes dates from 1970-01-01 to "
+		 "9999-12-31)");
+	cli_says(h, ARGV("task", "extend", "T-2026-0001", "--due", "2026-04-31", "--reason", "late"),
+		 64, "--due 2026-04-31: not a day of the calendar (2026-04 has 30 days)");
+	cli_says(h,
+		 ARGV("task", "return", "T-2026-0001", "--reason", "redo", "--due", "2026-06-31"),
+		 64, "--due 2026-06-31: not a day of the calendar (2026-06 has 30 days)");
+	cli_says(h, ARGV("matter", "list", "--from", "2026-11-31"), 64,
+		 "--from 2026-11-31: not a day of the calendar (2026-11 has 30 days)");
+	cli_says(h, ARGV("meeting", "create", "--date", "2026-00-10", "--title", "No. 45"), 64,
+		 "--date 2026-00-10: not a day of the calendar (a month is 01 to 12)");
+	cli_says(h,
+		 ARGV("meeting", "decide", "LG-2026-0001", "M-2026-0001", "approved", "--minutes",
+		      "No. 45", "--task", "Pay|fin|2026-09-31"),
+		 64, "--task 'Pay|fin|2026-09-31': DUE 2026-09-31: not a day of the calendar");
+	cli_says(h, ARGV("calendar", "add-days", "1", "--from", "2026-02-30"), 64,
+		 "--from 2026-02-30: not a day of the calendar (2026-02 has 28 days)");
+	cli_says(h, ARGV("clock", "set", "2026-02-30T10:00"), 64,
+		 "the TIME 2026-02-30: not a day of the calendar (2026-02 has 28 days)");
+}
+
+/* The task help gives the lengths the daemon counts: bytes, not characters. */
+static void task_help_gives_lengths_in_bytes(void **state)
+{
+	struct harness *h = *state;
+	char out[8192];
+
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out), ARGV("task", "assign", "--help")),
+			 0);
+	assert_non_null(strstr(out, "the task's title (2 to 200 bytes)"));
+	assert_non_null(strstr(out, "a Chinese character takes 3 bytes"));
+	assert_null(strstr(out, "characters)"));
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out), ARGV("task", "extend", "--help")),
+			 0);
+	assert_non_null(strstr(out, "why (2 to 2000 bytes)"));
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out), ARGV("task", "return", "--help")),
+			 0);
+	assert_non_null(strstr(out, "(2 to 2000 bytes)"));
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out), ARGV("task", "urge", "--help")),
+			 0);
+	assert_non_null(strstr(out, "the notice's text (up to 2000 bytes)"));
+	assert_null(strstr(out, "characters)"));
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out), ARGV("task", "list", "--help")),
+			 0);
+	assert_non_null(strstr(out, "cancelled, or open (neither done"));
+	assert_non_null(strstr(out, "leads, cooperates on or assigned"));
+}
+
+/*
+ * task list --status cancelled lists the cancelled tasks, which open leaves
+ * out; --unit of the office lists the tasks it assigned, as the help says.
+ */
+static void task_list_takes_the_cancelled_status(void **state)
+{
+	struct harness *h = *state;
+	docket_client *office = harness_connect(h, NULL, 10000, 3);
+	char out[8192], key[400];
+
+	harness_add_unit(h, office, "fin", "member", key, sizeof(key));
+	docket_close(office);
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("task", "assign", "--title", "Pay the grants", "--lead",
+					  "fin", "--due", "2026-03-31")),
+			 0);
+	assert_non_null(strstr(out, "T-2026-0001"));
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("task", "assign", "--title", "Count the grants", "--lead",
+					  "fin", "--due", "2026-03-31")),
+			 0);
+	assert_non_null(strstr(out, "T-2026-0002"));
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("task", "cancel", "T-2026-0002", "--reason",
+					  "counted elsewhere")),
+			 0);
+
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("task", "list", "--status", "cancelled")),
+			 0);
+	assert_non_null(strstr(out, "T-2026-0002"));
+	assert_null(strstr(out, "T-2026-0001"));
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("task", "list", "--status", "open")),
+			 0);
+	assert_non_null(strstr(out, "T-2026-0001"));
+	assert_null(strstr(out, "T-2026-0002"));
+	assert_int_equal(harness_cli(h, NULL, out, sizeof(out),
+				     ARGV("task", "list", "--unit", "office")),
+			 0);
+	assert_non_null(strstr(out, "T-2026-0001"));
+	assert_non_null(strstr(out, "T-2026-0002"));
+	cli_says(h, ARGV("task", "list", "--status", "closed"), 64,
+		 "--status takes green, yellow, red, done, cancelled or open, not 'closed'");
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +584,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(check_validates_workflow_definitions, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(check_validates_the_assessment_formula, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(every_date_option_is_checked_as_a_calendar_day,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(task_help_gives_lengths_in_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(task_list_takes_the_cancelled_status, setup_clock,
 						teardown),
 	};
 
