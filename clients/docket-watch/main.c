@@ -11,20 +11,25 @@
  * seq order; after a crash the event being handled is handled again.
  *
  * Must never run two commands at once, advance the cursor past an event that
- * was not handled, sleep to wait for anything (a backoff waits on the
- * self-pipe of the signal handler, so SIGTERM ends it at once), nor exit on
- * a failure docketd recovers from (it is waited out with the same backoff).
+ * was not handled, share a cursor file with another docket-watch (FILE.lock
+ * is held with flock(2) for the whole run), sleep to wait for anything (a
+ * backoff waits on the self-pipe of the signal handler, so SIGTERM ends it
+ * at once), nor exit on a failure docketd recovers from (it is waited out
+ * with the same backoff).
  *
  * Exit codes (sysexits.h):
  *   0  stopped by SIGTERM or SIGINT (after the command that was running)
  *   64 EX_USAGE     a bad command line
- *   65 EX_DATAERR   the cursor file does not hold a seq
- *   66 EX_NOINPUT   the cursor file exists but cannot be read
- *   73 EX_CANTCREAT the cursor file cannot be written
+ *   65 EX_DATAERR   the cursor file does not hold a seq; the cursor (or --since)
+ *                   is past the end of docketd's log; --unit names no unit
+ *   66 EX_NOINPUT   the cursor file exists but cannot be read (a directory, ...)
+ *   73 EX_CANTCREAT the cursor file or its lock file cannot be written
  *   74 EX_IOERR     standard output cannot be written
- *   75 EX_TEMPFAIL  the command kept failing for an event (--retry-max)
+ *   75 EX_TEMPFAIL  the command kept failing for an event (--retry-max), or
+ *                   another docket-watch holds the cursor file
  *   77 EX_NOPERM    the daemon refused the key, or the unit may not watch this
- *   78 EX_CONFIG    no endpoint or key configured, or a key file unreadable
+ *   78 EX_CONFIG    no endpoint or key configured, a key file unreadable, or
+ *                   the command cannot be run (the shell's 126 or 127)
  * and the codes of the docket CLI for anything else docketd answered.
  */
 #include <errno.h>
@@ -42,6 +47,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <sysexits.h>
@@ -75,6 +81,7 @@ static struct cliconn_args arg_conn;
 
 static volatile sig_atomic_t stop;
 static int sig_pipe[2] = {-1, -1};
+static int lock_fd = -1; /* FILE.lock of --cursor FILE, locked until the exit */
 
 enum {
 	OPT_UNIT = 0x100,
@@ -119,13 +126,17 @@ static const char help[] =
 	"--cursor, of docket-watch itself. Events missed while away are replayed first.\n"
 	"\n"
 	"  --unit U       the events addressed to unit U (a member unit may watch only\n"
-	"                 its own)\n"
+	"                 its own); a unit docketd does not know stops it with 65\n"
 	"  --kind K       only events of kind K (urge.issued, instance.overdue, ...; see\n"
 	"                 docs/PROTOCOL.md); repeat it, or separate kinds by commas, for\n"
 	"                 up to 16 kinds\n"
 	"  --json         print each event as one line of JSON, as stored\n"
 	"  --cursor FILE  resume after the seq in FILE, and write there the seq of each\n"
-	"                 event handled (atomically: a temporary file, synced, renamed)\n"
+	"                 event handled (atomically: a temporary file, synced, renamed).\n"
+	"                 One docket-watch at a time: it holds FILE.lock while it runs\n"
+	"                 (a second one exits 75). A cursor past the end of docketd's\n"
+	"                 log (another docketd's, or a store restored from a backup)\n"
+	"                 stops it with 65: write the last seq handled, or remove FILE\n"
 	"  --since SEQ    without a cursor file, begin with event SEQ (default 1: the\n"
 	"                 whole stream), or with 'now' the next new event; ignored when\n"
 	"                 the cursor file exists\n"
@@ -141,7 +152,9 @@ static const char help[] =
 	"                   task, talent-support or meeting), DOCKET_NOTICE\n"
 	"                 The cursor moves past an event only when CMD exits 0; a\n"
 	"                 failure is retried after 1 s, 2 s, 4 s ... up to 60 s apart.\n"
-	"                 So every event is handled at least once (again after a crash)\n"
+	"                 So every event is handled at least once (again after a crash).\n"
+	"                 Exit 126 or 127, the shell's 'cannot run' and 'not found', is\n"
+	"                 not retried: docket-watch exits 78, the cursor before the event\n"
 	"  --retry-max N  give up after N retries of one event: exit 75, the cursor\n"
 	"                 still before it (default: retry until it succeeds)\n"
 	"\n"
@@ -155,10 +168,12 @@ static const char help[] =
 	"command that is running. docketd unreachable is waited out, with the same\n"
 	"backoff as a failing command.\n"
 	"\n"
-	"Exit status: 0 stopped by a signal, 64 usage, 65 bad cursor file, 66 cursor\n"
-	"file unreadable, 73 cannot write the cursor file, 74 output error, 75 the\n"
-	"command kept failing (--retry-max), 77 permission denied, 78 configuration;\n"
-	"otherwise as docket.\n";
+	"Exit status: 0 stopped by a signal, 64 usage, 65 bad cursor file, cursor past\n"
+	"the log's end or no such unit, 66 cursor file unreadable, 73 cannot write the\n"
+	"cursor or lock file, 74 output error, 75 the command kept failing (--retry-max)\n"
+	"or the cursor file is in use by another docket-watch, 77 permission denied,\n"
+	"78 configuration, or a command that cannot be run (126, 127); otherwise as\n"
+	"docket.\n";
 
 __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 {
@@ -187,9 +202,11 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 
 
 
-/* --kind K or K1,K2: each is checked here for a clear message. */
+/* --kind K or K1,K2: each is checked here for a clear message. One that
+ * names no kind ("", ",") is refused: no kinds would be every kind. */
 static int add_kinds(char *arg)
 {
+	size_t before = arg_n_kinds;
 	char *save = NULL;
 
 	for (char *k = strtok_r(arg, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
@@ -201,6 +218,9 @@ static int add_kinds(char *arg)
 			return usage_error("--kind: at most %d kinds", KINDS_MAX);
 		arg_kinds[arg_n_kinds++] = k;
 	}
+	if (arg_n_kinds == before)
+		return usage_error("--kind takes an event kind, or several separated by commas; "
+				   "leave it out to watch every kind");
 	return 0;
 }
 
@@ -344,6 +364,68 @@ static bool wait_or_stop(int64_t ms)
 /*
  * The cursor file: one seq and a newline.
  */
+
+/*
+ * One docket-watch per cursor file: FILE.lock (FILE itself is replaced at
+ * every save, so a lock on it would not last) is held with flock(2) until
+ * the exit, with the holder's pid in it for the message of a second one.
+ * The lock file stays when docket-watch exits: removing it could split the
+ * lock between two starting watchers. Returns 0 or an exit code.
+ */
+static int cursor_lock(const char *path)
+{
+	char *lock = NULL, line[32];
+	int fd, len, r = 0;
+
+	if (asprintf(&lock, "%s.lock", path) < 0) {
+		say("cannot lock the cursor file %s: out of memory", path);
+		return EX_OSERR;
+	}
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		say("cannot create the lock file %s: %s", lock, strerror(errno));
+		free(lock);
+		return EX_CANTCREAT;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		char buf[32];
+		uint64_t pid;
+		ssize_t n;
+
+		if (errno != EWOULDBLOCK) {
+			say("cannot lock %s: %s", lock, strerror(errno));
+			r = EX_CANTCREAT;
+			goto out;
+		}
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		if (cliconn_parse_u64(buf, 1, INT32_MAX, &pid))
+			say("another docket-watch (pid %" PRIu64 ") uses the cursor file %s: "
+			    "stop it first, or give this one a cursor file of its own",
+			    pid, path);
+		else
+			say("another docket-watch uses the cursor file %s (it holds %s): stop it "
+			    "first, or give this one a cursor file of its own",
+			    path, lock);
+		r = EX_TEMPFAIL;
+		goto out;
+	}
+	len = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, line, (size_t)len, 0) != len) {
+		say("cannot write the lock file %s: %s", lock, strerror(errno));
+		r = EX_CANTCREAT;
+		goto out;
+	}
+	lock_fd = fd; /* held until the exit */
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(lock);
+	return r;
+}
+
 static int cursor_load(const char *path, bool *ret_found, uint64_t *ret)
 {
 	char buf[64];
@@ -359,6 +441,12 @@ static int cursor_load(const char *path, bool *ret_found, uint64_t *ret)
 		return EX_NOINPUT;
 	}
 	n = fread(buf, 1, sizeof(buf) - 1, f);
+	if (ferror(f)) {
+		/* A directory opens, and fails here with EISDIR. */
+		say("cannot read the cursor file %s: %s", path, strerror(errno));
+		fclose(f);
+		return EX_NOINPUT;
+	}
 	fclose(f);
 	buf[n] = '\0';
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
@@ -748,7 +836,8 @@ static int run_once(const docket_event *ev)
 	return status;
 }
 
-/* Hand ev to CMD until it succeeds. 0: handled; 1: stopped first; or an exit code. */
+/* Hand ev to CMD until it succeeds. 0: handled; 1: stopped first; or an exit code
+ * (EX_TEMPFAIL past --retry-max, EX_CONFIG when the shell cannot find or run CMD). */
 static int run_exec(const docket_event *ev)
 {
 	int64_t delay_s = BACKOFF_FIRST_S;
@@ -759,6 +848,16 @@ static int run_exec(const docket_event *ev)
 
 		if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
 			return 0;
+		/* The shell's own codes: no retry will find or run the command. */
+		if (st >= 0 && WIFEXITED(st) && (WEXITSTATUS(st) == 126 || WEXITSTATUS(st) == 127)) {
+			say("event %" PRIu64 " (%s): --exec: '%s' %s (exit %d): %s; stopping, the "
+			    "cursor stays before the event",
+			    ev->seq, ev->kind, arg_exec,
+			    WEXITSTATUS(st) == 127 ? "not found" : "cannot be run", WEXITSTATUS(st),
+			    WEXITSTATUS(st) == 127 ? "check the path"
+						   : "check that it is executable, and not a directory");
+			return EX_CONFIG;
+		}
 		if (st < 0)
 			snprintf(why, sizeof(why), "cannot run /bin/sh: %s", strerror(-st));
 		else if (WIFEXITED(st))
@@ -825,7 +924,7 @@ static bool back_off(const docket_client *c, const char *what, int r, int64_t *d
 	return false;
 }
 
-/* The last committed seq (for --since now). */
+/* The last committed seq. */
 static int last_seq(docket_client *c, uint64_t *ret)
 {
 	const msgpack_object *seq;
@@ -840,8 +939,62 @@ static int last_seq(docket_client *c, uint64_t *ret)
 	return 0;
 }
 
-/* Start the watch from cursor, waiting out docketd's absence. 0, 1 on stop, or an exit code. */
-static int start(docket_client *c, bool have_cursor, uint64_t *cursor)
+/* A cursor beyond the log's last seq would wait, silent, until the log
+ * passes it and then skip what it passed. Returns EX_DATAERR after saying so. */
+static int past_end(bool from_file, uint64_t cursor, uint64_t last)
+{
+	if (from_file) {
+		say("cursor %" PRIu64 " in %s is past the log's end (seq %" PRIu64 "): the cursor "
+		    "belongs to another docketd, or the store was replaced (restored from a "
+		    "backup); write into the file the last seq you processed, or remove it to "
+		    "start again from --since ('--since now': from the next new event)",
+		    cursor, arg_cursor, last);
+		return EX_DATAERR;
+	}
+	say("--since %" PRIu64 " is past the log's end (seq %" PRIu64 "): give a seq up to "
+	    "%" PRIu64 ", or 'now' for the next new event",
+	    cursor + 1, last, last + 1);
+	/* The cursor file was written for this start only (it did not exist). */
+	if (arg_cursor)
+		(void)unlink(arg_cursor);
+	return EX_DATAERR;
+}
+
+/* Does --unit name a unit of docketd's? 0 yes (or the daemon would not say:
+ * then docket_watch judges), EX_DATAERR no (said here), or a negative
+ * failure of the request. */
+static int unit_known(docket_client *c)
+{
+	msgpack_sbuffer sb;
+	msgpack_packer pk;
+	int r;
+
+	msgpack_sbuffer_init(&sb);
+	msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+	msgpack_pack_map(&pk, 1);
+	msgpack_pack_str_with_body(&pk, "id", 2);
+	msgpack_pack_str_with_body(&pk, arg_unit, strlen(arg_unit));
+	r = docket_call(c, "unit.show", sb.data, sb.size, NULL, NULL);
+	msgpack_sbuffer_destroy(&sb);
+	if (r < 0 && docket_last_error_name(c)[0] && r == -DOCKET_ENOTFOUND) {
+		say("--unit: no unit '%s' at this docketd ('docket unit list' shows the units)",
+		    arg_unit);
+		return EX_DATAERR;
+	}
+	/* Refused (a role that may not read units), or not a unit id (docket_watch
+	 * says so): not this check's to report. */
+	if (r < 0 && docket_last_error_name(c)[0] && !is_transient(c, r))
+		return 0;
+	return r < 0 ? r : 0;
+}
+
+/*
+ * Start the watch from cursor (have_cursor: the cursor file's when
+ * from_file, or --since's), waiting out docketd's absence. First the checks
+ * that a watch cannot make: a cursor past the log's end, a unit docketd
+ * does not know. 0, 1 on stop, or an exit code.
+ */
+static int start(docket_client *c, bool have_cursor, bool from_file, uint64_t *cursor)
 {
 	const struct docket_watch_spec spec = {
 		.unit = arg_unit,
@@ -849,21 +1002,28 @@ static int start(docket_client *c, bool have_cursor, uint64_t *cursor)
 		.n_kinds = arg_n_kinds,
 	};
 	int64_t delay_s = BACKOFF_FIRST_S;
+	uint64_t last = 0;
 	int r;
 
 	for (;;) {
 		if (stop)
 			return 1;
-		r = 0;
-		if (!have_cursor && arg_since_now) {
-			r = last_seq(c, cursor);
-			if (r == 0) {
-				have_cursor = true;
-				if (arg_cursor) {
-					r = cursor_save(arg_cursor, *cursor);
-					if (r)
-						return r;
-				}
+		r = last_seq(c, &last);
+		if (r == 0 && have_cursor && *cursor > last)
+			return past_end(from_file, *cursor, last);
+		if (r == 0 && arg_unit) {
+			r = unit_known(c);
+			if (r > 0)
+				return r;
+		}
+		if (r == 0 && !have_cursor) {
+			/* --since now */
+			*cursor = last;
+			have_cursor = true;
+			if (arg_cursor) {
+				r = cursor_save(arg_cursor, *cursor);
+				if (r)
+					return r;
 			}
 		}
 		if (r == 0)
@@ -882,7 +1042,7 @@ int main(int argc, char **argv)
 	docket_client *c = NULL;
 	uint64_t cursor = 0, saved;
 	int64_t delay_s = BACKOFF_FIRST_S;
-	bool have_cursor = false;
+	bool have_cursor = false, from_file;
 	int r;
 
 	setlocale(LC_CTYPE, "");
@@ -896,10 +1056,14 @@ int main(int argc, char **argv)
 	}
 
 	if (arg_cursor) {
+		r = cursor_lock(arg_cursor);
+		if (r)
+			return r;
 		r = cursor_load(arg_cursor, &have_cursor, &cursor);
 		if (r)
 			return r;
 	}
+	from_file = have_cursor;
 	if (!have_cursor && !arg_since_now) {
 		cursor = arg_since - 1;
 		have_cursor = true;
@@ -915,7 +1079,7 @@ int main(int argc, char **argv)
 	r = cliconn_connect(PROG, &arg_conn, true, &c);
 	if (r)
 		return r;
-	r = start(c, have_cursor, &cursor);
+	r = start(c, have_cursor, from_file, &cursor);
 	if (r) {
 		docket_close(c);
 		return r == 1 ? EX_OK : r;

@@ -344,14 +344,19 @@ static int monitor_start(docket_client *c, void *s, const char *what, int events
 	if (zmq_socket_monitor(s, m->endpoint, events) < 0)
 		return -errno;
 	m->pair = zmq_socket(c->ctx, ZMQ_PAIR);
-	if (!m->pair)
-		return -errno;
+	if (!m->pair) {
+		int r = -errno;
+
+		zmq_socket_monitor(s, NULL, 0); /* no reader: no monitor either */
+		return r;
+	}
 	zmq_setsockopt(m->pair, ZMQ_LINGER, &linger, sizeof(linger));
 	if (zmq_connect(m->pair, m->endpoint) < 0) {
 		int r = -errno;
 
 		zmq_close(m->pair);
 		m->pair = NULL;
+		zmq_socket_monitor(s, NULL, 0);
 		return r;
 	}
 	return 0;
@@ -640,8 +645,14 @@ docket_client *docket_close(docket_client *c)
 	monitor_stop(c->req, &c->req_mon);
 	if (c->req)
 		zmq_close(c->req);
-	if (c->ctx && c->own_ctx)
-		zmq_ctx_term(c->ctx);
+	/* A signal (docket-watch's second SIGTERM) interrupts the wait for the
+	 * reaper thread with EINTR, which would leave the context's threads
+	 * running past the end of main (a run under LeakSanitizer hung there).
+	 * zmq_ctx_term(3): "It can be restarted". */
+	if (c->ctx && c->own_ctx) {
+		while (zmq_ctx_term(c->ctx) < 0 && errno == EINTR)
+			;
+	}
 	explicit_bzero(&c->own, sizeof(c->own));
 	free(c->endpoint);
 	free(c->events_endpoint);

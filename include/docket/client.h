@@ -84,7 +84,12 @@ void docket_options_from_env(struct docket_options *opts);
  * errno from zmq_connect (-EPROTONOSUPPORT for an unknown transport).
  */
 int docket_connect(const struct docket_options *opts, docket_client **ret);
-docket_client *docket_close(docket_client *c); /* takes NULL, returns NULL */
+/*
+ * Close the sockets and, when docket_connect made it, the ZeroMQ context
+ * (waiting for its threads to end, again after a signal interrupts the
+ * wait). Takes NULL, returns NULL.
+ */
+docket_client *docket_close(docket_client *c);
 
 /* Text of the last error from the daemon or the library, never NULL. */
 const char *docket_last_error(const docket_client *c);

@@ -7,7 +7,11 @@
  * events offline, a subscriber dropped at the high-water mark, docket-watch
  * killed with -9 and docketd restarted mid-stream; a failing --exec command
  * retried with the cursor held before it; SIGTERM waiting for the running
- * command; and the two example scripts with a fake sendmail.
+ * command; what it refuses at the start (a cursor past the log's end, an
+ * unknown unit, an empty --kind, a cursor that is a directory, a second
+ * watcher on one cursor file) and a command the shell cannot find; a client
+ * closed under a storm of signals; and the two example scripts with a fake
+ * sendmail.
  *
  * What a stream should hold is computed here from the whole event log
  * (events.since without filters, as the office), so the daemon's own
@@ -19,8 +23,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <dirent.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -538,6 +545,35 @@ static int watch_run(struct t *t, const char *key, const char *const *args, int 
 	return status;
 }
 
+/* docket-watch run to its end: it must exit want_status within WAIT_MS and
+ * say want (a printf format) on standard error. */
+__attribute__((format(printf, 5, 6))) static void watch_run_says(struct t *t, const char *key,
+								const char *const *args,
+								int want_status, const char *want,
+								...)
+{
+	char *msg = NULL, *err;
+	struct watch w;
+	va_list ap;
+	int status;
+
+	va_start(ap, want);
+	assert_true(vasprintf(&msg, want, ap) >= 0);
+	va_end(ap);
+	watch_start(t, &w, key, args, NULL);
+	status = watch_wait(&w, WAIT_MS);
+	if (status < 0) {
+		kill(w.pid, SIGKILL);
+		watch_wait(&w, 20000);
+	}
+	err = slurp(w.err);
+	if (status != want_status || !err || !strstr(err, msg))
+		fail_msg("docket-watch exited %d (want %d); want '%s' in its errors:\n%s", status,
+			 want_status, msg, err ? err : "");
+	free(err);
+	free(msg);
+}
+
 /* Wait until the file of one seq per line has a line for seq (or beyond). */
 static void wait_seq_in(struct t *t, const char *path, uint64_t seq, struct watch *w)
 {
@@ -1040,6 +1076,217 @@ static void docket_watch_refuses_what_it_cannot_do(void **state)
 	assert_int_equal(watch_run(t, t->fin_key, ARGV("--unit", "finance"), WAIT_MS), 77);
 }
 
+/*
+ * A cursor file from another docketd, or from before the store was
+ * replaced, holds a seq the log has not reached: docket-watch says so and
+ * what to do, exit 65, the file untouched, instead of waiting in silence.
+ * --since beyond the log's end likewise, and leaves no cursor file behind.
+ */
+static void cursor_past_the_log_end_stops_the_watcher(void **state)
+{
+	struct t *t = *state;
+	char cursor[400], fresh[400];
+	uint64_t last = harness_last_seq(t->office);
+
+	snprintf(cursor, sizeof(cursor), "%s/cursor-ahead", t->h.dir);
+	snprintf(fresh, sizeof(fresh), "%s/cursor-fresh", t->h.dir);
+	write_file(cursor, "999999\n", 0644);
+	watch_run_says(t, t->h.office_key, ARGV("--cursor", cursor), 65,
+		       "cursor 999999 in %s is past the log's end (seq %" PRIu64 "): the cursor "
+		       "belongs to another docketd, or the store was replaced",
+		       cursor, last);
+	watch_run_says(t, t->fin_key, ARGV("--unit", "fin", "--cursor", cursor), 65,
+		       "write into the file the last seq you processed, or remove it");
+	assert_int_equal(file_u64(cursor), 999999);
+
+	watch_run_says(t, t->h.office_key, ARGV("--since", "999999", "--cursor", fresh), 65,
+		       "--since 999999 is past the log's end (seq %" PRIu64 "): give a seq up to "
+		       "%" PRIu64 ", or 'now'",
+		       last, last + 1);
+	assert_int_equal(access(fresh, F_OK), -1);
+	watch_run_says(t, t->h.office_key, ARGV("--since", "999999"), 65,
+		       "--since 999999 is past the log's end");
+}
+
+/* A unit docketd does not know is said at once (exit 65), for any role. */
+static void unknown_unit_stops_the_watcher(void **state)
+{
+	struct t *t = *state;
+
+	watch_run_says(t, t->h.office_key, ARGV("--unit", "nosuch"), 65, "no unit 'nosuch'");
+	watch_run_says(t, t->fin_key, ARGV("--unit", "nosuch", "--since", "now"), 65,
+		       "no unit 'nosuch'");
+}
+
+/* An empty --kind is a usage error, not a watch of every kind; a cursor
+ * that cannot be read (a directory) is 66, as --help says. */
+static void empty_kind_and_unreadable_cursor_are_refused(void **state)
+{
+	struct t *t = *state;
+	char dir[400];
+
+	watch_run_says(t, t->h.office_key, ARGV("--kind", ""), 64, "--kind takes an event kind");
+	watch_run_says(t, t->h.office_key, ARGV("--kind", ","), 64, "--kind takes an event kind");
+	watch_run_says(t, t->h.office_key, ARGV("--kind", "unit.added", "--kind", ""), 64,
+		       "Try 'docket-watch --help'");
+
+	snprintf(dir, sizeof(dir), "%s/cursor-dir", t->h.dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	watch_run_says(t, t->h.office_key, ARGV("--cursor", dir), 66,
+		       "cannot read the cursor file %s: Is a directory", dir);
+}
+
+/*
+ * A command the shell cannot find (127) or run (126) is not retried for
+ * ever: docket-watch says which and exits 78, the cursor before the event.
+ */
+static void command_not_found_stops_the_watcher(void **state)
+{
+	struct t *t = *state;
+	char cursor[400], plain[400];
+
+	snprintf(cursor, sizeof(cursor), "%s/cursor-exec", t->h.dir);
+	snprintf(plain, sizeof(plain), "%s/not-executable", t->h.dir);
+	watch_run_says(t, t->h.office_key,
+		       ARGV("--cursor", cursor, "--exec", "/nonexistent/cmd"), 78,
+		       "--exec: '/nonexistent/cmd' not found (exit 127): check the path");
+	assert_int_equal(file_u64(cursor), 0);
+
+	write_file(plain, "#!/bin/sh\nexit 0\n", 0644);
+	watch_run_says(t, t->h.office_key, ARGV("--cursor", cursor, "--exec", plain), 78,
+		       "--exec: '%s' cannot be run (exit 126)", plain);
+	assert_int_equal(file_u64(cursor), 0);
+}
+
+struct lock_holder {
+	const char *path;
+	pid_t pid;
+};
+
+static bool lock_held_by(void *p)
+{
+	struct lock_holder *h = p;
+	char *text = slurp(h->path);
+	bool ok = text && strtol(text, NULL, 10) == h->pid;
+
+	free(text);
+	return ok;
+}
+
+/*
+ * Two docket-watch on one cursor file would write over each other's
+ * FILE.tmp: the second exits at once (75), naming the first by its pid;
+ * once the first has stopped, the cursor file can be taken again.
+ */
+static void second_watcher_on_one_cursor_exits_at_once(void **state)
+{
+	struct t *t = *state;
+	char cursor[400], lock[420];
+	struct lock_holder held;
+	struct watch first;
+
+	snprintf(cursor, sizeof(cursor), "%s/cursor-shared", t->h.dir);
+	snprintf(lock, sizeof(lock), "%s.lock", cursor);
+	watch_start(t, &first, t->fin_key, ARGV("--unit", "fin", "--cursor", cursor), NULL);
+	held = (struct lock_holder){.path = lock, .pid = first.pid};
+	assert_true(wait_for(t->h.dir, lock_held_by, &held, WAIT_MS));
+
+	watch_run_says(t, t->fin_key, ARGV("--unit", "fin", "--cursor", cursor), 75,
+		       "another docket-watch (pid %d) uses the cursor file %s", (int)first.pid,
+		       cursor);
+	watch_stop(&first);
+
+	watch_start(t, &first, t->fin_key, ARGV("--unit", "fin", "--cursor", cursor), NULL);
+	held.pid = first.pid;
+	assert_true(wait_for(t->h.dir, lock_held_by, &held, WAIT_MS));
+	watch_stop(&first);
+	assert_true(file_u64(cursor) <= harness_last_seq(t->office));
+}
+
+/* ---- closing under signals ---- */
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+struct storm {
+	pthread_t target;
+	atomic_bool run;
+	atomic_ulong sent;
+};
+
+/* Signal the target thread, again and again, until told to stop. */
+static void *storm_main(void *p)
+{
+	struct storm *s = p;
+
+	while (atomic_load(&s->run)) {
+		pthread_kill(s->target, SIGUSR1);
+		atomic_fetch_add(&s->sent, 1);
+		sched_yield();
+	}
+	return NULL;
+}
+
+/* Threads of this process that libzmq started (ZMQbg/Reaper, ZMQbg/IO/0). */
+static int zmq_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		char path[300], *comm;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		comm = slurp(path);
+		n += comm && strncmp(comm, "ZMQbg/", 6) == 0;
+		free(comm);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * docket_close() under a storm of signals (a handler without SA_RESTART,
+ * as docket-watch's for SIGTERM): zmq_ctx_term is interrupted (EINTR) and
+ * must be restarted, or the context's threads outlive the client and run on
+ * past main, where LeakSanitizer's stop-the-world waits for them for ever.
+ */
+static void client_closed_under_signals_leaves_no_zmq_thread(void **state)
+{
+	struct t *t = *state;
+	struct sigaction sa = {.sa_handler = on_usr1}, old;
+	int before = zmq_threads();
+
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	for (int i = 0; i < 20; i++) {
+		docket_client *c = harness_connect(&t->h, t->fin_key, 10000, 3);
+		struct storm s = {.target = pthread_self()};
+		pthread_t thread;
+		int after;
+
+		assert_int_equal(docket_watch(c, &(struct docket_watch_spec){.unit = "fin"}, 0), 0);
+		atomic_store(&s.run, true);
+		assert_int_equal(pthread_create(&thread, NULL, storm_main, &s), 0);
+		while (atomic_load(&s.sent) == 0)
+			sched_yield(); /* the storm is on */
+		docket_close(c);
+		atomic_store(&s.run, false);
+		assert_int_equal(pthread_join(thread, NULL), 0);
+		after = zmq_threads();
+		if (after != before)
+			fail_msg("round %d: %d ZeroMQ threads after docket_close, %d before", i,
+				 after, before);
+	}
+	assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+}
+
 /* ---- 4. the examples ---- */
 
 struct line_count {
@@ -1275,6 +1522,12 @@ int main(int argc, char **argv)
 		T(failing_command_is_retried_and_the_cursor_waits),
 		T(sigterm_stops_after_the_running_command),
 		T(docket_watch_refuses_what_it_cannot_do),
+		T(cursor_past_the_log_end_stops_the_watcher),
+		T(unknown_unit_stops_the_watcher),
+		T(empty_kind_and_unreadable_cursor_are_refused),
+		T(command_not_found_stops_the_watcher),
+		T(second_watcher_on_one_cursor_exits_at_once),
+		T(client_closed_under_signals_leaves_no_zmq_thread),
 		T(examples_mail_and_keep_the_ledger),
 #undef T
 	};
