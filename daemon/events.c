@@ -652,3 +652,10 @@ reply:
 	msgpack_pack_uint64(r->pk, last);
 	return 0;
 }
+
+int events_open_log(struct daemon *d, uint64_t *ret_indexed)
+{
+	int r = events_load_last_seq(d);
+
+	return r < 0 ? r : events_index_streams(d, ret_indexed);
+}

@@ -51,6 +51,13 @@ int events_index_streams(struct daemon *d, uint64_t *ret_indexed);
 /* Read the last stored seq (0 if none) after the store is opened. */
 int events_load_last_seq(struct daemon *d);
 
+/*
+ * Both of the above, as every opening of the store does: docketd init (which
+ * so marks a new, empty store's indexes complete) and the start of the
+ * daemon. *ret_indexed as for events_index_streams.
+ */
+int events_open_log(struct daemon *d, uint64_t *ret_indexed);
+
 /* Publish every outbox event on the PUB socket, then empty the outbox. */
 void events_publish(struct daemon *d);
 /* Empty the outbox without publishing (the batch did not commit). */

@@ -790,17 +790,13 @@ static int loop_setup(struct loop *l)
 		log_error("cannot open the store in %s: %s", d->cfg->state_dir, strerror(-r));
 		return r;
 	}
-	r = events_load_last_seq(d);
-	if (r < 0) {
-		log_error("cannot read the event log: %s", strerror(-r));
-		return r;
-	}
 	{
 		uint64_t indexed = 0;
 
-		r = events_index_streams(d, &indexed);
+		r = events_open_log(d, &indexed);
 		if (r < 0) {
-			log_error("cannot index the event streams: %s", strerror(-r));
+			log_error("cannot read the event log or index its streams: %s",
+				  strerror(-r));
 			return r;
 		}
 		if (indexed > 0)

@@ -303,6 +303,11 @@ static int run_init(struct config *cfg)
 		       &(struct store_options){.map_size = cfg->map_size_mb << 20,
 					       .map_size_max = cfg->map_max_mb << 20},
 		       &d.store);
+	/* The store is empty: its stream indexes are complete, and events_append
+	 * keeps them so; without the mark, the first start would index the
+	 * office's events again as a store from before the indexes. */
+	if (r >= 0)
+		r = events_open_log(&d, NULL);
 	if (r >= 0)
 		r = store_begin(d.store, true, &txn);
 	if (r >= 0)
