@@ -27,8 +27,10 @@
  *    the library's gap-filling replay); events/s and MB/s of reply frames.
  *    Then the replay of one unit's stream and of one kind's: through
  *    events.since with `unit` and `kinds` when the daemon takes them (it
- *    says so otherwise), and through libdocket's narrow subscriptions
- *    ("unit/u07/", "all/urge.issued/"), which filter the log on the client.
+ *    says so otherwise), through libdocket's docket_watch of the unit and
+ *    of the kind (the daemon filters), and through libdocket's narrow
+ *    subscriptions ("unit/u07/", "all/urge.issued/"), which filter the log
+ *    on the client.
  *
  * The daemon runs on CPU 0 and the load on the other cores, as in
  * bench_write (-n turns that off). Not a test: it prints figures and
@@ -1017,8 +1019,13 @@ static void raw_replay(void *s, uint64_t since, const char *unit, const char *ki
 	msgpack_sbuffer_destroy(&frame);
 }
 
-/* Catch up through libdocket from cursor 0 to seq `end` (topic NULL: all/). */
-static void lib_replay(struct harness *h, const char *topic, uint64_t end, struct replay *res)
+/*
+ * Catch up through libdocket from cursor 0 to seq `end`: with docket_watch
+ * when w is given, until its `want` events are handed out (no writer runs
+ * meanwhile); else with docket_subscribe to topic (NULL: all/).
+ */
+static void lib_replay_watch(struct harness *h, const struct docket_watch_spec *w,
+			     uint64_t want, const char *topic, uint64_t end, struct replay *res)
 {
 	docket_client *c = harness_connect(h, NULL, 60000, 1);
 	const char *topics[1] = {topic};
@@ -1028,12 +1035,13 @@ static void lib_replay(struct harness *h, const char *topic, uint64_t end, struc
 	memset(res, 0, sizeof(*res));
 	res->cpu_daemon = -cpu_seconds(daemon_pid);
 	res->cpu_bench = -cpu_seconds(0);
-	r = docket_subscribe(c, topic ? topics : NULL, topic ? 1 : 0, 0);
+	r = w ? docket_watch(c, w, 0) : docket_subscribe(c, topic ? topics : NULL, topic ? 1 : 0, 0);
 	if (r < 0) {
-		fprintf(stderr, "bench_events: docket_subscribe: %s\n", docket_last_error(c));
+		fprintf(stderr, "bench_events: %s: %s\n", w ? "docket_watch" : "docket_subscribe",
+			docket_last_error(c));
 		exit(1);
 	}
-	for (;;) {
+	while (!w || res->events < want) {
 		docket_event *e = NULL;
 
 		/* A narrow subscription has replayed everything when nothing is left
@@ -1053,13 +1061,18 @@ static void lib_replay(struct harness *h, const char *topic, uint64_t end, struc
 		}
 		res->events++;
 		docket_event_free(e);
-		if (!topic && docket_cursor(c) >= end)
+		if (!w && !topic && docket_cursor(c) >= end)
 			break;
 	}
 	res->s = (double)(bench_now_us() - t0) / 1e6;
 	res->cpu_daemon += cpu_seconds(daemon_pid);
 	res->cpu_bench += cpu_seconds(0);
 	docket_close(c);
+}
+
+static void lib_replay(struct harness *h, const char *topic, uint64_t end, struct replay *res)
+{
+	lib_replay_watch(h, NULL, 0, topic, end, res);
 }
 
 /* The store's tables of at least 1 MiB, as mdb_stat (lmdb-utils) reports them. */
@@ -1249,11 +1262,17 @@ static void part_replay(uint64_t n_events, int runs, const struct bench_pin *pin
 						     DOCKET_TOPIC_ALL KIND_SPARSE "/"};
 		const uint64_t want[] = {full.matched, kind_n(kc, KIND_DENSE),
 					 kind_n(kc, KIND_SPARSE), full.matched_sparse};
-		struct replay rf[4], rl[2];
-		struct stat_runs tf[4], tl[2];
+		static const char *const sparse[] = {KIND_SPARSE};
+		const struct docket_watch_spec watches[] = {
+		    {.unit = REPLAY_UNIT},
+		    {.kinds = sparse, .n_kinds = 1},
+		};
+		struct replay rf[4], rl[2], rw[2];
+		struct stat_runs tf[4], tl[2], tw[2];
 
 		memset(tf, 0, sizeof(tf));
 		memset(tl, 0, sizeof(tl));
+		memset(tw, 0, sizeof(tw));
 		raw_replay(s, 1, REPLAY_UNIT, NULL, NULL, &rf[0]);
 		if (rf[0].error) {
 			printf("  %-60s not taken by this daemon: error %d, %s\n",
@@ -1279,6 +1298,16 @@ static void part_replay(uint64_t n_events, int runs, const struct bench_pin *pin
 				lib_replay(&h, topics[k], end, &rl[k]);
 				runs_add(&tl[k], &rl[k]);
 			}
+		for (int r = 0; r < runs; r++)
+			for (int k = 0; k < 2; k++) {
+				lib_replay_watch(&h, &watches[k], want[k == 0 ? 0 : 2], NULL, end,
+						 &rw[k]);
+				runs_add(&tw[k], &rw[k]);
+			}
+		print_replay("libdocket docket_watch(unit " REPLAY_UNIT "), daemon filter", &tw[0],
+			     rw[0].events, 0, 0);
+		print_replay("libdocket docket_watch(kinds [" KIND_SPARSE "]), daemon filter",
+			     &tw[1], rw[1].events, 0, 0);
 		print_replay("libdocket docket_subscribe(unit/" REPLAY_UNIT "/), client filter",
 			     &tl[0], rl[0].events, 0, 0);
 		print_replay("libdocket docket_subscribe(all/" KIND_SPARSE "/), client filter",
