@@ -24,6 +24,7 @@
 #include <zmq.h>
 
 #include "key.h"
+#include "log.h"
 #include "docket/client.h"
 #include "request.h"
 #include "wire.h"
@@ -219,6 +220,8 @@ void events_outbox_clear(struct daemon *d)
 #define STREAMS_COMPLETE UINT64_MAX
 /* Events indexed in one transaction when catching up. */
 #define STREAMS_CHUNK 10000u
+/* How far each chunk pushes systemd's start-up timeout from now. */
+#define STREAMS_EXTEND_USEC (60ull * 1000000)
 
 /*
  * Index events first..up to STREAMS_CHUNK of them in a write transaction of
@@ -336,6 +339,14 @@ int events_index_streams(struct daemon *d, uint64_t *ret_indexed)
 		if (r < 0)
 			return r;
 		total += next - from;
+		/* A chunk takes a fraction of a second: keep systemd's start-up
+		 * timeout (TimeoutStartSec=) ahead of the indexing, and say how far
+		 * it is (systemctl status). */
+		if (next > from)
+			notify("EXTEND_TIMEOUT_USEC=%llu\nSTATUS=indexing the event log by unit "
+			       "and kind: %llu of %llu events",
+			       (unsigned long long)STREAMS_EXTEND_USEC,
+			       (unsigned long long)(next - 1), (unsigned long long)d->last_seq);
 		if (next > d->last_seq)
 			break;
 		from = next;

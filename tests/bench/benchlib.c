@@ -76,11 +76,23 @@ bool bench_pin_init(struct bench_pin *p, bool want, long ncpu)
 	return p->on;
 }
 
-void bench_start(struct harness *h, const char *config, const struct bench_pin *p)
+/* Pin this thread (and what it forks) to the daemon's CPUs, or the load's. */
+static void pin_to(const struct bench_pin *p, bool daemon)
 {
 	if (p->on)
-		sched_setaffinity(0, sizeof(p->daemon_cpus), &p->daemon_cpus);
+		sched_setaffinity(0, sizeof(cpu_set_t), daemon ? &p->daemon_cpus : &p->load_cpus);
+}
+
+void bench_start(struct harness *h, const char *config, const struct bench_pin *p)
+{
+	pin_to(p, true);
 	harness_start(h, config);
-	if (p->on)
-		sched_setaffinity(0, sizeof(p->load_cpus), &p->load_cpus);
+	pin_to(p, false);
+}
+
+void bench_start_again(struct harness *h, const struct bench_pin *p)
+{
+	pin_to(p, true);
+	harness_restart(h);
+	pin_to(p, false);
 }

@@ -49,5 +49,7 @@ bool bench_pin_init(struct bench_pin *p, bool want, long ncpu);
 /* harness_start(h, config) with the daemon on p's daemon CPUs (when pinned),
  * this process staying on the load CPUs. */
 void bench_start(struct harness *h, const char *config, const struct bench_pin *p);
+/* Start the stopped daemon of h again, pinned as bench_start does. */
+void bench_start_again(struct harness *h, const struct bench_pin *p);
 
 #endif

@@ -4,14 +4,18 @@
  * when the store is opened (events_open_log), on real LMDB stores in mkdtemp
  * directories. A new store is marked complete and never indexed again; a
  * store written before the indexes existed is indexed once, across several
- * 10,000-event transactions, to exactly what events_append writes; indexing
- * cut off part way goes on from its mark.
+ * 10,000-event transactions, to exactly what events_append writes, telling
+ * systemd after each one to extend its start-up timeout; indexing cut off
+ * part way goes on from its mark.
  */
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +33,8 @@
 struct fixture {
 	char tmp[64];
 	char dir[128];
+	char notify_path[128];
+	int notify_fd; /* our NOTIFY_SOCKET: what the daemon tells systemd */
 	struct daemon d;
 };
 
@@ -63,6 +69,16 @@ static int setup(void **state)
 	strcpy(f->tmp, "/tmp/test_streams.XXXXXX");
 	assert_non_null(mkdtemp(f->tmp));
 	snprintf(f->dir, sizeof(f->dir), "%s/state", f->tmp);
+	{
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+		snprintf(f->notify_path, sizeof(f->notify_path), "%s/notify", f->tmp);
+		strcpy(sa.sun_path, f->notify_path);
+		f->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		assert_true(f->notify_fd >= 0);
+		assert_int_equal(bind(f->notify_fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(setenv("NOTIFY_SOCKET", f->notify_path, 1), 0);
+	}
 	*state = f;
 	return 0;
 }
@@ -72,6 +88,8 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	close_store(f);
+	unsetenv("NOTIFY_SOCKET");
+	close(f->notify_fd);
 	nftw(f->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	free(f);
 	return 0;
@@ -244,21 +262,49 @@ static uint64_t meta_mark(struct fixture *f)
 	return mark;
 }
 
+/*
+ * The messages sent to NOTIFY_SOCKET since the last call, one per line of
+ * out (each message's own newlines as '|'); how many.
+ */
+static unsigned notifications(struct fixture *f, char *out, size_t size)
+{
+	unsigned n = 0;
+	size_t len = 0;
+	char buf[512];
+	ssize_t got;
+
+	out[0] = '\0';
+	while ((got = recv(f->notify_fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[got] = '\0';
+		for (char *p = buf; *p; p++)
+			if (*p == '\n')
+				*p = '|';
+		len += (size_t)snprintf(out + len, size - len, "%s\n", buf);
+		assert_true(len < size);
+		n++;
+	}
+	return n;
+}
+
 /* docketd init opens the new store with events_open_log: complete from the start. */
 static void test_new_store_is_complete(void **state)
 {
 	struct fixture *f = *state;
 	uint64_t indexed = 99;
 
+	char msgs[1024];
+
 	open_store(f, &indexed);
 	assert_int_equal(indexed, 0);
 	assert_true(meta_mark(f) == UINT64_MAX);
+	assert_int_equal(notifications(f, msgs, sizeof(msgs)), 0);
 	append_events(f, 3);
 	close_store(f);
 
-	/* The first start of the daemon finds nothing to index. */
+	/* The first start of the daemon finds nothing to index, and says nothing. */
 	open_store(f, &indexed);
 	assert_int_equal(indexed, 0);
+	assert_int_equal(notifications(f, msgs, sizeof(msgs)), 0);
 	assert_int_equal(f->d.last_seq, 3);
 	assert_int_equal(f->d.next_seq, 4);
 	assert_true(meta_mark(f) == UINT64_MAX);
@@ -270,6 +316,7 @@ static void test_old_store_indexed_once(void **state)
 	struct fixture *f = *state;
 	struct dump units, kinds, units2, kinds2, empty;
 	uint64_t indexed = 0;
+	char msgs[1024];
 
 	open_store(f, NULL);
 	append_events(f, N_EVENTS);
@@ -287,6 +334,15 @@ static void test_old_store_indexed_once(void **state)
 	open_store(f, &indexed);
 	assert_int_equal(indexed, N_EVENTS);
 	assert_true(meta_mark(f) == UINT64_MAX);
+	/* One notification a transaction: systemd's start-up timeout moves on. */
+	assert_int_equal(notifications(f, msgs, sizeof(msgs)), 3);
+	assert_string_equal(msgs,
+			    "EXTEND_TIMEOUT_USEC=60000000|STATUS=indexing the event log by unit "
+			    "and kind: 10000 of 25003 events\n"
+			    "EXTEND_TIMEOUT_USEC=60000000|STATUS=indexing the event log by unit "
+			    "and kind: 20000 of 25003 events\n"
+			    "EXTEND_TIMEOUT_USEC=60000000|STATUS=indexing the event log by unit "
+			    "and kind: 25003 of 25003 events\n");
 	units2 = dump_db(f, STORE_DB_UNIT_EVENTS);
 	kinds2 = dump_db(f, STORE_DB_KIND_EVENTS);
 	assert_dump_equal(&units, &units2);
@@ -309,6 +365,7 @@ static void test_interrupted_indexing_resumes(void **state)
 	struct fixture *f = *state;
 	struct dump units, kinds, units2, kinds2;
 	uint64_t indexed = 0;
+	char msgs[1024];
 
 	open_store(f, NULL);
 	append_events(f, N_EVENTS);
@@ -319,6 +376,12 @@ static void test_interrupted_indexing_resumes(void **state)
 
 	open_store(f, &indexed);
 	assert_int_equal(indexed, N_EVENTS - 10000);
+	assert_int_equal(notifications(f, msgs, sizeof(msgs)), 2);
+	assert_string_equal(msgs,
+			    "EXTEND_TIMEOUT_USEC=60000000|STATUS=indexing the event log by unit "
+			    "and kind: 20000 of 25003 events\n"
+			    "EXTEND_TIMEOUT_USEC=60000000|STATUS=indexing the event log by unit "
+			    "and kind: 25003 of 25003 events\n");
 	units2 = dump_db(f, STORE_DB_UNIT_EVENTS);
 	kinds2 = dump_db(f, STORE_DB_KIND_EVENTS);
 	assert_dump_equal(&units, &units2);
