@@ -630,6 +630,22 @@ int sup_matter_saved(struct daemon *d, struct store_txn *txn, const struct wf_de
 						v[1] = i->cs[c].deadline_ms;
 				r = opinion_put(txn, i->id, e->units[u], v, 0);
 			}
+		} else if (e->kind == ENG_FX_RECOMPUTED && e->nunits == 1) {
+			/* A new calendar moved a unit's deadline (or gave it one where the
+			 * calendar had ended): the opinion is judged by, and counted in the
+			 * period of, the deadline the unit was held to. */
+			int64_t v[3];
+			unsigned flags;
+
+			r = sup_opinion_get(txn, i->id, e->units[0], v, &flags);
+			if (r == -ENOENT) {
+				r = 0;
+				continue;
+			}
+			if (r == 0 && !v[2] && !flags) {
+				v[1] = e->new_ms;
+				r = opinion_put(txn, i->id, e->units[0], v, flags);
+			}
 		} else if (answer || e->kind == ENG_FX_DEEMED || e->kind == ENG_FX_CS_REMOVED) {
 			size_t n = answer ? 1 : e->nunits;
 

@@ -126,8 +126,8 @@ int sup_task_saved(struct daemon *d, struct store_txn *txn, const struct wf_def 
 
 /*
  * A matter instance i was saved with effects fx: record every unit asked
- * for its opinion, each answer, each deemed answer and each unit no longer
- * asked in OPINIONS.
+ * for its opinion, each answer, each deemed answer, each unit no longer
+ * asked, and each new deadline of an opinion still awaited in OPINIONS.
  */
 int sup_matter_saved(struct daemon *d, struct store_txn *txn, const struct wf_def *def,
 		     const struct eng_instance *i, const struct eng_effects *fx, int64_t now);

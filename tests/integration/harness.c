@@ -170,6 +170,31 @@ void harness_install_workflow(struct harness *h, const char *path)
 	assert_int_equal(rename(tmp, dst), 0);
 }
 
+const char *harness_own_calendars(struct harness *h, char *path, size_t size)
+{
+	static const char *const years[] = {"cn-2025.yaml", "cn-2026.yaml"};
+
+	snprintf(path, size, "%s/calendars", h->workflows_dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(mkdir(path, 0700), 0);
+	for (size_t k = 0; k < sizeof(years) / sizeof(years[0]); k++) {
+		char src[700], dst[800];
+
+		snprintf(src, sizeof(src), "%s/calendars/%s", DOCKET_SOURCE_WORKFLOWS, years[k]);
+		snprintf(dst, sizeof(dst), "%s/%s", path, years[k]);
+		harness_copy_file(src, dst);
+	}
+	harness_reload(h, "reloaded");
+	return path;
+}
+
+void harness_reload(struct harness *h, const char *want)
+{
+	assert_int_equal(kill(h->pid, SIGHUP), 0);
+	if (!harness_wait_notify(h, want, 10000))
+		fail_msg("docketd did not report '%s' after SIGHUP", want);
+}
+
 void harness_start(struct harness *h, const char *extra_config)
 {
 	harness_start_workflows(h, NULL, extra_config);

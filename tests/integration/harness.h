@@ -45,6 +45,14 @@ void harness_start_workflows(struct harness *h, const char *const *workflows,
 			     const char *extra_config);
 /* Copy a file of the source tree into h->workflows_dir, atomically (for a reload). */
 void harness_install_workflow(struct harness *h, const char *path);
+/*
+ * Make the calendars of a daemon started by harness_start_workflows a
+ * directory of its own, holding copies of the shipped cn-2025 and cn-2026
+ * (so a test may add a year), and reload; returns the directory's path.
+ */
+const char *harness_own_calendars(struct harness *h, char *path, size_t size);
+/* SIGHUP the daemon and wait for a notify state containing want ("reloaded"). */
+void harness_reload(struct harness *h, const char *want);
 /* Write the configuration again with other extra_config (takes effect at the next start). */
 void harness_write_config(struct harness *h, const char *extra_config);
 /* Start the daemon again on the same state directory (after a stop or kill). */

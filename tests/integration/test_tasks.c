@@ -384,12 +384,15 @@ static void restart(struct t *t, const char *config)
 	connect_all(t);
 }
 
-static int setup(void **state)
+static int setup_with(void **state, const char *const *workflows)
 {
 	struct t *t = calloc(1, sizeof(*t));
 
 	assert_non_null(t);
-	harness_start(&t->h, CLOCK_START);
+	if (workflows)
+		harness_start_workflows(&t->h, workflows, CLOCK_START);
+	else
+		harness_start(&t->h, CLOCK_START);
 	t->office = harness_connect(&t->h, NULL, 10000, 1);
 	for (int u = 0; u < N_UNITS; u++) {
 		harness_add_unit(&t->h, t->office, units[u].id, units[u].role, t->key[u],
@@ -398,6 +401,20 @@ static int setup(void **state)
 	}
 	*state = t;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, NULL);
+}
+
+/* The shipped definitions in a workflows directory of the test's own. */
+static int setup_own(void **state)
+{
+	static const char *const shipped[] = {"workflows/talent-support.yaml",
+					      "workflows/task.yaml", "workflows/meeting.yaml", NULL};
+
+	return setup_with(state, shipped);
 }
 
 static int teardown(void **state)
@@ -2705,6 +2722,9 @@ struct r_notice {
 struct r_opinion {
 	char matter[64], unit[64];
 	int64_t asked, answered;
+	/* -1: the calendar's (asked + 5 working days of 2026); else the one the
+	 * log gave: 0 none (calendar.exhausted), or deadline.recomputed's new. */
+	int64_t deadline;
 	bool deemed, removed;
 };
 
@@ -2792,10 +2812,20 @@ static void replay_event(struct replay *rp, const msgpack_object *ev)
 				assert_true(rp->nopinions < 16);
 				o = &rp->opinion[rp->nopinions++];
 			}
-			*o = (struct r_opinion){.asked = harness_int_of(harness_get(data, "at"))};
+			*o = (struct r_opinion){.asked = harness_int_of(harness_get(data, "at")),
+						.deadline = -1};
 			snprintf(o->matter, sizeof(o->matter), "%s", inst);
 			copy_str(o->unit, sizeof(o->unit), harness_at(us, k));
 		}
+	} else if ((harness_str_is(kind, "calendar.exhausted") ||
+		    harness_str_is(kind, "deadline.recomputed")) &&
+		   harness_get(data, "unit")->type == MSGPACK_OBJECT_STR) {
+		/* A countersign unit's deadline the calendar could not give, or gave anew. */
+		struct r_opinion *o = r_opinion_of(rp, inst, harness_get(data, "unit"));
+		const msgpack_object *nw = docket_map_get(data, "new");
+
+		assert_non_null(o);
+		o->deadline = nw && nw->type != MSGPACK_OBJECT_NIL ? harness_int_of(nw) : 0;
 	} else if (harness_str_is(kind, "countersign.deemed") ||
 		   harness_str_is(kind, "countersign.removed")) {
 		const msgpack_object *us = harness_get(data, "units");
@@ -2915,47 +2945,29 @@ static void replay_figures(const struct replay *rp, const struct workdays *w, co
 	for (int k = 0; k < rp->nopinions; k++) {
 		const struct r_opinion *o = &rp->opinion[k];
 		/* talent-support.yaml: the units consulted answer within 5 working days. */
-		int64_t deadline = workdays_deadline(w, o->asked, 5);
+		int64_t deadline = o->deadline < 0 ? workdays_deadline(w, o->asked, 5) : o->deadline;
+		/* In the period by its deadline, or without one by its asking. */
+		int64_t when = deadline ? deadline - 1 : o->asked;
 
-		if (strcmp(o->unit, unit) != 0 || o->removed || deadline - 1 < from_ms ||
-		    deadline - 1 >= end_ms)
+		if (strcmp(o->unit, unit) != 0 || o->removed || when < from_ms || when >= end_ms ||
+		    deadline > as_of)
 			continue;
 		if (o->deemed)
 			f[F_OP_DEEMED]++;
-		else if (o->answered && o->answered <= deadline)
+		else if (o->answered && (!deadline || o->answered <= deadline))
 			f[F_OP_ON_TIME]++;
-		else if (o->answered || deadline <= as_of)
+		else if (o->answered || (deadline && deadline <= as_of))
 			f[F_OP_LATE]++;
 	}
 }
 
-/*
- * Every event of the log, replayed page by page, gives the same figures
- * and scores for every member unit as assess does, for both periods.
- */
-static void assessment_is_reproduced_from_the_event_log_alone(void **state)
+/* Every event of the log, read page by page (pages of 50, to go through several). */
+static struct replay *replay_log(struct t *t)
 {
-	struct t *t = *state;
-	static const struct {
-		const char *from, *to;
-		int fy, fm, fd, ty, tm, td;
-	} periods[] = {
-	    {"2026-03-01", "2026-04-30", 2026, 3, 1, 2026, 4, 30},
-	    {"2026-03-01", "2026-03-31", 2026, 3, 1, 2026, 3, 31},
-	    {"2026-04-01", "2026-12-31", 2026, 4, 1, 2026, 12, 31},
-	};
 	struct replay *rp = calloc(1, sizeof(*rp));
-	struct workdays w = {0};
-	struct history hi;
-	uint64_t since = 1, seen = 0, last;
-	int64_t now = L(2026, 5, 6, 10, 0);
+	uint64_t since = 1, seen = 0, last = harness_last_seq(t->office);
 
 	assert_non_null(rp);
-	build_history(t, &hi);
-	workdays_load(t, &w);
-	last = harness_last_seq(t->office);
-
-	/* Pages of 50, to go through several. */
 	for (;;) {
 		docket_reply *rep = harness_ok(t->office, "events.since", "{s:d s:d}", "since",
 					       (int)since, "limit", 50);
@@ -2976,6 +2988,32 @@ static void assessment_is_reproduced_from_the_event_log_alone(void **state)
 			break;
 	}
 	assert_int_equal(seen, last);
+	return rp;
+}
+
+/*
+ * Every event of the log, replayed page by page, gives the same figures
+ * and scores for every member unit as assess does, for both periods.
+ */
+static void assessment_is_reproduced_from_the_event_log_alone(void **state)
+{
+	struct t *t = *state;
+	static const struct {
+		const char *from, *to;
+		int fy, fm, fd, ty, tm, td;
+	} periods[] = {
+	    {"2026-03-01", "2026-04-30", 2026, 3, 1, 2026, 4, 30},
+	    {"2026-03-01", "2026-03-31", 2026, 3, 1, 2026, 3, 31},
+	    {"2026-04-01", "2026-12-31", 2026, 4, 1, 2026, 12, 31},
+	};
+	struct replay *rp;
+	struct workdays w = {0};
+	struct history hi;
+	int64_t now = L(2026, 5, 6, 10, 0);
+
+	build_history(t, &hi);
+	workdays_load(t, &w);
+	rp = replay_log(t);
 	assert_int_equal(rp->ntasks, 13);
 	assert_int_equal(rp->nopinions, 2);
 
@@ -3017,6 +3055,123 @@ static void assessment_is_reproduced_from_the_event_log_alone(void **state)
 		msgpack_sbuffer_destroy(&b);
 		docket_reply_free(before);
 		docket_reply_free(after);
+	}
+}
+
+/* ---- an opinion whose deadline a later calendar gives ---- */
+
+/* The deadline of unit's opinion on matter, as instance.show says (0: none). */
+static int64_t countersign_deadline(struct t *t, const char *matter, const char *unit)
+{
+	docket_reply *rep = harness_ok(t->office, "instance.show", "{s:s}", "id", matter);
+	const msgpack_object *e = find_by(res(rep, "countersign"), "unit", unit);
+	const msgpack_object *dl = harness_get(e, "deadline");
+	int64_t ms = dl->type == MSGPACK_OBJECT_NIL ? 0 : harness_int_of(dl);
+
+	docket_reply_free(rep);
+	return ms;
+}
+
+/*
+ * Asked on Monday 2026-12-28 for an opinion within 5 working days, finance
+ * and housing have no deadline: the calendar ends on 2026-12-31. Once 2027
+ * is installed, the deadline is the end of Tuesday 2027-01-05 (New Year's
+ * Day a holiday), and the opinions count in 2027 by it: finance's answer of
+ * 01-04 on time, housing deemed at the deadline; nothing in 2026.
+ */
+static void opinion_deadline_given_by_a_new_calendar_counts_in_its_period(void **state)
+{
+	struct t *t = *state;
+	char dir[700], cal[720], matter[64];
+	docket_reply *rep;
+	FILE *f;
+
+	harness_own_calendars(&t->h, dir, sizeof(dir));
+
+	clock_to(t, "2026-12-28T10:00");
+	rep = harness_ok(t->c[EDUCATION], "matter.submit",
+			 "{s:s s:{s:s s:s s:s s:s} s:[{s:s}] s:s}", "title",
+			 "Support for a battery researcher", "talent", "name", "Zhang Wei", "category",
+			 "leading", "field", "Solid-state batteries", "employer",
+			 "National Energy Laboratory", "support", "kind", "research_funding",
+			 "justification", "Leads a national key research programme");
+	harness_take_id(rep, matter);
+	docket_reply_free(harness_ok(t->office, "matter.accept", "{s:s}", "id", matter));
+	docket_reply_free(harness_ok(t->office, "matter.consult", "{s:s s:[s s]}", "id", matter,
+				     "units", "finance", "housing"));
+	assert_int_equal(countersign_deadline(t, matter, "finance"), 0);
+
+	/* 2027 is published (only New Year's Day matters here). */
+	snprintf(cal, sizeof(cal), "%s/cn-2027.yaml", dir);
+	f = fopen(cal, "we");
+	assert_non_null(f);
+	fputs("calendar: cn\nyear: 2027\ntitle: Test calendar 2027\nsource: New Year's Day "
+	      "only, for the test\nweekend: [saturday, sunday]\nholidays:\n  - {name: New Year's "
+	      "Day, from: 2027-01-01, to: 2027-01-01}\nworkdays: []\n",
+	      f);
+	assert_int_equal(fclose(f), 0);
+	harness_reload(&t->h, "reloaded");
+	/* Tue 29, Wed 30, Thu 31, (Fri 1 a holiday) Mon 4, Tue 5. */
+	assert_int_equal(countersign_deadline(t, matter, "finance"), L(2027, 1, 6, 0, 0));
+	assert_int_equal(countersign_deadline(t, matter, "housing"), L(2027, 1, 6, 0, 0));
+
+	clock_to(t, "2027-01-04T10:00");
+	docket_reply_free(harness_ok(t->c[FINANCE], "matter.opinion", "{s:s s:s}", "id", matter,
+				     "answer", "agree"));
+	clock_to(t, "2027-01-06T10:00");
+
+	rep = assess(t->office, "2026-01-01", "2026-12-31");
+	for (int u = FINANCE; u <= HOUSING; u++) {
+		const msgpack_object *row = find_opt(res(rep, "units"), "unit", units[u].id);
+
+		if (!row)
+			continue; /* no figure at all: the same as all zero */
+		assert_int_at(row, "opinions_on_time", 0);
+		assert_int_at(row, "opinions_late", 0);
+		assert_int_at(row, "opinions_deemed", 0);
+	}
+	docket_reply_free(rep);
+	rep = assess(t->office, "2027-01-01", "2027-12-31");
+	assert_int_at(find_by(res(rep, "units"), "unit", "finance"), "opinions_on_time", 1);
+	assert_int_at(find_by(res(rep, "units"), "unit", "finance"), "opinions_late", 0);
+	assert_int_at(find_by(res(rep, "units"), "unit", "housing"), "opinions_deemed", 1);
+	assert_int_at(find_by(res(rep, "units"), "unit", "housing"), "opinions_on_time", 0);
+	docket_reply_free(rep);
+
+	/* The log alone says the same: its calendar.exhausted and deadline.recomputed. */
+	{
+		static const struct {
+			const char *from, *to;
+			int year;
+		} periods[] = {{"2026-01-01", "2026-12-31", 2026}, {"2027-01-01", "2027-12-31", 2027}};
+		struct replay *rp = replay_log(t);
+		struct workdays w = {0};
+
+		assert_int_equal(rp->nopinions, 2);
+		for (size_t p = 0; p < sizeof(periods) / sizeof(periods[0]); p++) {
+			int32_t from = day_of_ms(L(periods[p].year, 1, 1, 12, 0));
+			int32_t to = day_of_ms(L(periods[p].year, 12, 31, 12, 0));
+
+			rep = assess(t->office, periods[p].from, periods[p].to);
+			for (int u = FINANCE; u <= HOUSING; u++) {
+				const msgpack_object *row =
+				    find_opt(res(rep, "units"), "unit", units[u].id);
+				int64_t fig[F__N];
+				char score[24];
+
+				replay_figures(rp, &w, units[u].id, from, to, L(2027, 1, 6, 10, 0),
+					       fig);
+				score_text(fig, score);
+				if (row) {
+					assert_assess_row(row, units[u].id, fig, score);
+				} else {
+					for (int k = 0; k < F__N; k++)
+						assert_int_equal(fig[k], 0);
+				}
+			}
+			docket_reply_free(rep);
+		}
+		free(rp);
 	}
 }
 
@@ -3164,6 +3319,9 @@ int main(int argc, char **argv)
 	    T(granted_extension_rearms_the_ladder_for_the_new_deadline),
 	    T(board_and_assessment_match_hand_computed_figures),
 	    T(assessment_is_reproduced_from_the_event_log_alone),
+	    cmocka_unit_test_setup_teardown(
+		opinion_deadline_given_by_a_new_calendar_counts_in_its_period, setup_own,
+		teardown),
 	    T(cli_prints_the_board_and_the_assessment_as_csv_and_json),
 #undef T
 	};

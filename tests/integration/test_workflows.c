@@ -207,13 +207,6 @@ static void restart(struct t *t, const char *config)
 	connect_all(t);
 }
 
-static void reload(struct t *t, const char *want)
-{
-	assert_int_equal(kill(t->h.pid, SIGHUP), 0);
-	if (!harness_wait_notify(&t->h, want, 10000))
-		fail_msg("docketd did not report '%s' after SIGHUP", want);
-}
-
 static int setup(void **state)
 {
 	static const char *const files[] = {FLOW, VOTE, VERSIONS, NULL};
@@ -971,7 +964,7 @@ static void instance_keeps_its_definition_version_after_a_reload(void **state)
 
 	harness_install_workflow(&t->h, VERSIONS_V2);
 	seq = harness_last_seq(t->office);
-	reload(t, "reloaded");
+	harness_reload(&t->h, "reloaded");
 	rep = harness_expect_events(t->office, seq, KINDS("workflow.loaded"));
 	harness_assert_str(harness_get(harness_get(harness_event_at(rep, 0), "data"), "workflow"),
 			   "test-versions");
@@ -1037,7 +1030,7 @@ static docket_reply *failed_reload(struct t *t, const char *path, const char *wa
 	docket_reply *rep;
 
 	harness_install_workflow(&t->h, path);
-	reload(t, "the last reload failed");
+	harness_reload(&t->h, "the last reload failed");
 	assert_int_equal(harness_last_seq(t->office), seq);
 	rep = harness_ok(t->office, "workflow.list", NULL);
 	reload_info = harness_get(&rep->result, "reload");
@@ -1086,7 +1079,7 @@ static void reload_with_a_broken_file_keeps_the_definitions_and_says_why(void **
 
 	/* Put back, the file reloads. */
 	harness_install_workflow(&t->h, VERSIONS);
-	reload(t, "reloaded");
+	harness_reload(&t->h, "reloaded");
 	assert_int_equal(harness_last_seq(t->office), seq + 4);
 	rep = harness_ok(t->office, "workflow.list", NULL);
 	assert_true(harness_get(harness_get(&rep->result, "reload"), "ok")->via.boolean);
@@ -1395,15 +1388,6 @@ static void ids_are_readable_and_never_reused_across_restarts(void **state)
 
 /* ---- a new calendar year ---- */
 
-/* Copy a calendar file of the source tree into the daemon's own calendars/. */
-static void put_calendar(struct t *t, const char *src, const char *name)
-{
-	char to[700];
-
-	snprintf(to, sizeof(to), "%s/calendars/%s", t->h.workflows_dir, name);
-	harness_copy_file(src, to);
-}
-
 static void new_calendar_year_recomputes_open_deadlines(void **state)
 {
 	struct t *t = *state;
@@ -1414,12 +1398,7 @@ static void new_calendar_year_recomputes_open_deadlines(void **state)
 	FILE *f;
 
 	/* The daemon's calendars become a directory of its own (2025, 2026). */
-	snprintf(cal, sizeof(cal), "%s/calendars", t->h.workflows_dir);
-	assert_int_equal(unlink(cal), 0);
-	assert_int_equal(mkdir(cal, 0700), 0);
-	put_calendar(t, DOCKET_SOURCE_WORKFLOWS "/calendars/cn-2025.yaml", "cn-2025.yaml");
-	put_calendar(t, DOCKET_SOURCE_WORKFLOWS "/calendars/cn-2026.yaml", "cn-2026.yaml");
-	reload(t, "reloaded");
+	harness_own_calendars(&t->h, cal, sizeof(cal));
 
 	/* Submitted on the last day of 2026: its 3 working days run
 	 * into 2027, which is not loaded, so it has no deadline yet. */
@@ -1438,7 +1417,7 @@ static void new_calendar_year_recomputes_open_deadlines(void **state)
 	      "the test\nweekend: [saturday, sunday]\nholidays: []\nworkdays: []\n",
 	      f);
 	assert_int_equal(fclose(f), 0);
-	reload(t, "reloaded");
+	harness_reload(&t->h, "reloaded");
 
 	/* Thu 2026-12-31 + 3 working days of the test's 2027 (no holidays):
 	 * Fri 1, Mon 4 and Tue 5 January; the deadline is the end of Tuesday. */
@@ -1467,7 +1446,7 @@ static void new_calendar_year_recomputes_open_deadlines(void **state)
 	{
 		uint64_t seq = harness_last_seq(t->office);
 
-		reload(t, "reloaded");
+		harness_reload(&t->h, "reloaded");
 		assert_int_equal(harness_last_seq(t->office), seq);
 	}
 }
