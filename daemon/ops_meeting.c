@@ -488,18 +488,52 @@ int op_meeting_show(struct request *r)
 	return ops_show(r, MEETING_WORKFLOW, meeting_reply);
 }
 
+/*
+ * The matters on a meeting's agenda, and those of them decided (an item's
+ * record is its decision: an empty map until one is recorded).
+ */
+static void meeting_counts(struct request *r, const char *meeting, uint32_t *ret_agenda,
+			   uint32_t *ret_decided)
+{
+	struct store_cursor *c;
+	struct store_slice k, v;
+	struct key start;
+	int q;
+
+	*ret_agenda = *ret_decided = 0;
+	key_add_str(key_init(&start), meeting, strlen(meeting));
+	if (store_cursor_open(r->txn, STORE_DB_MEETING_ITEMS, &c) < 0)
+		return;
+	for (q = store_cursor_seek(c, start.buf, start.len, &k, &v); q == 0;
+	     q = store_cursor_next(c, &k, &v)) {
+		msgpack_unpacked du;
+		size_t off = 0;
+
+		if (k.len <= start.len || memcmp(k.data, start.buf, start.len) != 0)
+			break;
+		(*ret_agenda)++;
+		msgpack_unpacked_init(&du);
+		if (msgpack_unpack_next(&du, v.data, v.len, &off) == MSGPACK_UNPACK_SUCCESS &&
+		    du.data.type == MSGPACK_OBJECT_MAP && du.data.via.map.size > 0)
+			(*ret_decided)++;
+		msgpack_unpacked_destroy(&du);
+	}
+	store_cursor_close(c);
+}
+
 /* A meeting.list entry, when i is a meeting. */
 static bool list_meeting(struct request *r, const struct wf_def *def,
 			 const struct eng_instance *i, msgpack_packer *pk, void *ctx)
 {
 	msgpack_unpacked u;
+	uint32_t agenda, decided;
 
-	(void)r;
 	(void)ctx;
 	if (strcmp(def->name, MEETING_WORKFLOW) != 0)
 		return false;
+	meeting_counts(r, i->id, &agenda, &decided);
 	msgpack_unpacked_init(&u);
-	msgpack_pack_map(pk, 4);
+	msgpack_pack_map(pk, 6);
 	wire_pack_cstr(pk, "id");
 	wire_pack_cstr(pk, i->id);
 	wire_pack_cstr(pk, "title");
@@ -508,6 +542,10 @@ static bool list_meeting(struct request *r, const struct wf_def *def,
 	wire_pack_opt(pk, inst_value(i, &u, "date"));
 	wire_pack_cstr(pk, "state");
 	wire_pack_cstr(pk, def->states[i->state].name);
+	wire_pack_cstr(pk, "agenda");
+	msgpack_pack_uint32(pk, agenda);
+	wire_pack_cstr(pk, "decided");
+	msgpack_pack_uint32(pk, decided);
 	msgpack_unpacked_destroy(&u);
 	return true;
 }

@@ -1141,6 +1141,32 @@ static void decision_reads_the_same_in_the_matter_and_the_meeting(void **state)
 
 /* ---- 3. deferral ---- */
 
+/*
+ * meeting.list, and the AGENDA and DECIDED columns of `docket meeting list`,
+ * count agenda matters and decisions of meeting lg.
+ */
+static void assert_meeting_counts(struct t *t, const char *lg, int agenda, int decided)
+{
+	const char *const argv[] = {"meeting", "list", NULL};
+	docket_reply *rep = harness_ok(t->office, "meeting.list", "{}");
+	const msgpack_object *m = find_by(harness_get(&rep->result, "meetings"), "id", lg);
+	char out[4096], id[64], date[16], st[32];
+	const char *line;
+	int a = -1, d = -1;
+
+	assert_int_equal(harness_int_of(harness_get(m, "agenda")), agenda);
+	assert_int_equal(harness_int_of(harness_get(m, "decided")), decided);
+	docket_reply_free(rep);
+
+	assert_int_equal(harness_cli(&t->h, NULL, out, sizeof(out), argv), 0);
+	assert_non_null(strstr(out, "AGENDA"));
+	line = strstr(out, lg);
+	assert_non_null(line);
+	assert_int_equal(sscanf(line, "%63s %15s %31s %d %d", id, date, st, &a, &d), 5);
+	assert_int_equal(a, agenda);
+	assert_int_equal(d, decided);
+}
+
 static void deferred_matter_is_approved_at_a_later_meeting(void **state)
 {
 	struct t *t = *state;
@@ -1180,11 +1206,15 @@ static void deferred_matter_is_approved_at_a_later_meeting(void **state)
 	/* The earlier meeting cannot decide it again. */
 	refused(t, t->office, DOCKET_EEXISTS, NULL, "meeting.decide", "{s:s s:s s:s s:s}", "id",
 		lg1, "matter", id, "decision", "deferred", "minutes", "LG-45/9");
+	/* The list counts each meeting's agenda and its decisions. */
+	assert_meeting_counts(t, lg1, 1, 1);
+	assert_meeting_counts(t, lg2, 1, 0);
 	hold(t->c[LEADER], lg2);
 	rep = approve(t->c[LEADER], lg2, id);
 	harness_assert_strs(harness_get(&rep->result, "tasks"),
 			    KINDS("T-2026-0001", "T-2026-0002"));
 	docket_reply_free(rep);
+	assert_meeting_counts(t, lg2, 1, 1);
 
 	rep = show(t->office, id);
 	harness_assert_str(harness_get(&rep->result, "state"), "implementing");
