@@ -338,13 +338,25 @@ static int run_init(struct config *cfg)
 	       "  request endpoint:  %s\n"
 	       "  events endpoint:   %s\n"
 	       "\n"
-	       "Start the daemon:    docketd --state-dir %s\n"
+	       "Start the daemon:    docketd%s%s --state-dir %s%s%s%s%s%s%s\n"
 	       "Connect as %s:\n"
 	       "  export DOCKET_ENDPOINT=%s DOCKET_EVENTS=%s\n"
 	       "  export DOCKET_SERVER_KEY=%s.pub DOCKET_KEY=%s\n",
 	       cfg->state_dir, cfg->state_dir, server_path, server_path, arg_office_id,
-	       arg_office_name, office_path, cfg->endpoint, cfg->events_endpoint, cfg->state_dir,
-	       arg_office_id, cfg->endpoint, cfg->events_endpoint, server_path, office_path);
+	       arg_office_name, office_path, cfg->endpoint, cfg->events_endpoint,
+	       /* The options init was given, so the daemon starts as init was told. */
+	       arg_config_explicit ? " --config " : "", arg_config_explicit ? arg_config : "",
+	       cfg->state_dir, arg_workflows_dir ? " --workflows-dir " : "",
+	       arg_workflows_dir ? arg_workflows_dir : "", arg_endpoint ? " --endpoint " : "",
+	       arg_endpoint ? arg_endpoint : "", arg_events_endpoint ? " --events-endpoint " : "",
+	       arg_events_endpoint ? arg_events_endpoint : "", arg_office_id, cfg->endpoint,
+	       cfg->events_endpoint, server_path, office_path);
+	if (access(cfg->workflows_dir, R_OK | X_OK) < 0)
+		printf("\nThe workflows directory %s cannot be read (%s).\n"
+		       "The daemon needs its definitions, assessment formula and calendars: give\n"
+		       "--workflows-dir DIR (the source tree's workflows/, or where 'cmake --install'\n"
+		       "put them).\n",
+		       cfg->workflows_dir, strerror(errno));
 	r = EXIT_SUCCESS;
 out:
 	free(keys);

@@ -133,8 +133,9 @@ static void unavailable_daemon_exits_69(void **state)
 			 69);
 }
 
-/* Run docketd --check --config cfg; its stdout and stderr go to out. Returns the exit status. */
-static int run_check(const char *cfg, char *out, size_t size)
+/* Run docketd with argv (after the program); its stdout and stderr go to out.
+ * Returns the exit status. */
+static int run_docketd(const char *const *argv, char *out, size_t size)
 {
 	int pipefd[2], status;
 	size_t n = 0;
@@ -147,7 +148,11 @@ static int run_check(const char *cfg, char *out, size_t size)
 	if (pid == 0) {
 		dup2(pipefd[1], STDERR_FILENO);
 		dup2(pipefd[1], STDOUT_FILENO);
-		execl(DOCKETD_PATH, DOCKETD_PATH, "--check", "--config", cfg, (char *)NULL);
+		const char *full[16] = {DOCKETD_PATH};
+
+		for (size_t i = 0; argv[i] && i + 2 < sizeof(full) / sizeof(full[0]); i++)
+			full[i + 1] = argv[i];
+		execv(DOCKETD_PATH, (char *const *)full);
 		_exit(127);
 	}
 	close(pipefd[1]);
@@ -157,6 +162,50 @@ static int run_check(const char *cfg, char *out, size_t size)
 	close(pipefd[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* docketd --check --config cfg. */
+static int run_check(const char *cfg, char *out, size_t size)
+{
+	return run_docketd(ARGV("--check", "--config", cfg), out, size);
+}
+
+/*
+ * docketd init prints the command that starts the daemon as init was told
+ * (the workflows directory given), and says so when the daemon would not
+ * find its workflows.
+ */
+static void init_prints_the_start_command_with_the_options_it_was_given(void **state)
+{
+	char dir[] = "/tmp/docket-init-XXXXXX", st[64], want[600], out[8192];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(st, sizeof(st), "%s/a", dir);
+	assert_int_equal(run_docketd(ARGV("init", "--state-dir", st, "--workflows-dir",
+					  DOCKET_SOURCE_WORKFLOWS),
+				     out, sizeof(out)),
+			 0);
+	snprintf(want, sizeof(want),
+		 "Start the daemon:    docketd --state-dir %s --workflows-dir %s\n", st,
+		 DOCKET_SOURCE_WORKFLOWS);
+	assert_non_null(strstr(out, want));
+	assert_null(strstr(out, "cannot be read"));
+
+	snprintf(st, sizeof(st), "%s/b", dir);
+	assert_int_equal(run_docketd(ARGV("init", "--state-dir", st, "--workflows-dir",
+					  "/nonexistent/workflows"),
+				     out, sizeof(out)),
+			 0);
+	assert_non_null(strstr(out, "The workflows directory /nonexistent/workflows cannot be "
+				    "read (No such file or directory).\n"));
+	assert_non_null(strstr(out, "give\n--workflows-dir DIR"));
+	{
+		char cmd[128];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+	}
 }
 
 /* docketd --check: every problem as file:line:col, exit 78. */
@@ -576,6 +625,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(exit_codes_follow_sysexits, setup, teardown),
 		cmocka_unit_test_setup_teardown(unavailable_daemon_exits_69, setup, teardown),
 		cmocka_unit_test(check_reports_every_config_error_with_its_position),
+		cmocka_unit_test(init_prints_the_start_command_with_the_options_it_was_given),
 		cmocka_unit_test_setup_teardown(calendar_add_days_follows_the_counting_rule, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(calendar_show_lists_holidays_and_make_up_days, setup,
