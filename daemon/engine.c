@@ -477,7 +477,7 @@ static int cs_ask(struct ctx *c, const msgpack_object *units, int64_t at_ms)
 {
 	const struct wf_countersign *cs = c->d->states[c->i->state].countersign;
 	struct eng_instance *i = c->i;
-	size_t asked, exhausted = SIZE_MAX;
+	size_t asked;
 	int r;
 
 	r = fx_add(c, ENG_FX_CS_ASKED, at_ms, &asked);
@@ -505,11 +505,12 @@ static int cs_ask(struct ctx *c, const msgpack_object *units, int64_t at_ms)
 		*e = (struct eng_cs_entry){.asked_ms = at_ms};
 		unit_copy(e->unit, u);
 		if (cs_deadline(c->cal, cs, at_ms, &e->deadline_ms) < 0) {
-			if (exhausted == SIZE_MAX) {
-				r = fx_add(c, ENG_FX_CALENDAR_EXHAUSTED, at_ms, &exhausted);
-				if (r < 0)
-					return r;
-			}
+			size_t exhausted;
+
+			/* One for each unit: the event names its one unit. */
+			r = fx_add(c, ENG_FX_CALENDAR_EXHAUSTED, at_ms, &exhausted);
+			if (r < 0)
+				return r;
 			r = fx_unit(c, exhausted, e->unit);
 			if (r < 0)
 				return r;

@@ -163,6 +163,19 @@ int cmd_status(const struct command *cmd, int argc, char **argv)
 	table_add_owned(&t, strdup("version:"), cli_text(docket_map_get(res, "version")));
 	table_add_owned(&t, strdup("protocol:"), cli_text(docket_map_get(res, "protocol")));
 	table_add(&t, "uptime:", uptime);
+	{
+		const msgpack_object *tc = docket_map_get(res, "test_clock");
+
+		/* A daemon on the test clock says so, with the time it stands at. */
+		if (tc && tc->type == MSGPACK_OBJECT_BOOLEAN && tc->via.boolean) {
+			char *now = cli_time(docket_map_get(res, "now")), line[96];
+
+			snprintf(line, sizeof(line), "YES: %s, moved only by 'docket clock set'",
+				 now);
+			free(now);
+			table_add(&t, "test clock:", line);
+		}
+	}
 	table_add_owned(&t, strdup("last event seq:"), cli_text(docket_map_get(res, "seq")));
 	table_add_owned(&t, strdup("units:"), cli_text(docket_map_get(res, "units")));
 	{

@@ -1032,17 +1032,26 @@ int cmd_board(const struct command *cmd, int argc, char **argv)
 	return r;
 }
 
-/* "formula: base 100; points: done_late -2, still_overdue -5" */
+/*
+ * "formula: Annual assessment of the member units; base 100.00, min 0.00,
+ * max 100.00; points: done_late -2.00, still_overdue -5.00"
+ */
 static void print_formula(const msgpack_object *f)
 {
 	const msgpack_object *points = get(f, "points");
-	char *base;
+	char *title, *base, *min, *max;
 
 	if (!f || f->type != MSGPACK_OBJECT_MAP)
 		return;
+	title = cli_text(get(f, "title"));
 	base = cli_text(get(f, "base"));
-	printf("formula: base %s", base);
+	min = cli_text(get(f, "min"));
+	max = cli_text(get(f, "max"));
+	printf("formula: %s; base %s, min %s, max %s", title, base, min, max);
+	free(title);
 	free(base);
+	free(min);
+	free(max);
 	if (points && points->type == MSGPACK_OBJECT_MAP) {
 		for (uint32_t i = 0; i < points->via.map.size; i++) {
 			char *k = cli_text(&points->via.map.ptr[i].key);

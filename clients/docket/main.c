@@ -605,8 +605,8 @@ static const char global_help[] =
 
 static const char exit_help[] =
 	"Exit status: 0 ok, 64 usage, 65 bad data, 66 not found, 69 daemon unavailable,\n"
-	"70 internal error, 73 cannot create file, 74 output error, 75 try again later,\n"
-	"76 malformed reply, 77 permission denied, 78 configuration.\n";
+	"70 internal error, 71 system error, 73 cannot create file, 74 output error,\n"
+	"75 try again later, 76 malformed reply, 77 permission denied, 78 configuration.\n";
 
 /*
  * Messages.

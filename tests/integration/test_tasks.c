@@ -3084,6 +3084,7 @@ static void opinion_deadline_given_by_a_new_calendar_counts_in_its_period(void *
 	struct t *t = *state;
 	char dir[700], cal[720], matter[64];
 	docket_reply *rep;
+	uint64_t seq;
 	FILE *f;
 
 	harness_own_calendars(&t->h, dir, sizeof(dir));
@@ -3097,9 +3098,31 @@ static void opinion_deadline_given_by_a_new_calendar_counts_in_its_period(void *
 			 "justification", "Leads a national key research programme");
 	harness_take_id(rep, matter);
 	docket_reply_free(harness_ok(t->office, "matter.accept", "{s:s}", "id", matter));
+	seq = harness_last_seq(t->office);
 	docket_reply_free(harness_ok(t->office, "matter.consult", "{s:s s:[s s]}", "id", matter,
 				     "units", "finance", "housing"));
 	assert_int_equal(countersign_deadline(t, matter, "finance"), 0);
+	/* The log says so of each unit: a calendar.exhausted naming it. */
+	{
+		docket_reply *evs = harness_events_after(t->office, seq);
+		int exhausted[N_UNITS] = {0};
+
+		for (uint32_t k = 0; k < harness_len_of(res(evs, "events")); k++) {
+			const msgpack_object *ev = harness_event_at(evs, k), *unit;
+
+			if (!harness_str_is(harness_get(ev, "kind"), "calendar.exhausted"))
+				continue;
+			unit = harness_get(harness_get(ev, "data"), "unit");
+			if (unit->type != MSGPACK_OBJECT_STR)
+				continue; /* the state's deadline */
+			exhausted[FINANCE] += harness_str_is(unit, "finance");
+			exhausted[HOUSING] += harness_str_is(unit, "housing");
+			assert_true(harness_str_is(unit, "finance") || harness_str_is(unit, "housing"));
+		}
+		assert_int_equal(exhausted[FINANCE], 1);
+		assert_int_equal(exhausted[HOUSING], 1);
+		docket_reply_free(evs);
+	}
 
 	/* 2027 is published (only New Year's Day matters here). */
 	snprintf(cal, sizeof(cal), "%s/cn-2027.yaml", dir);
@@ -3290,6 +3313,18 @@ static void cli_prints_the_board_and_the_assessment_as_csv_and_json(void **state
 	assert_non_null(strstr(out, "\"score\":\"91.70\""));
 	assert_null(strstr(out, "\"unit\":\"transport\""));
 	assert_int_equal(L(2026, 5, 1, 0, 0), 1777564800000LL);
+
+	/* The table says which formula scored it, and status that the clock is a test's. */
+	assert_int_equal(harness_cli(&t->h, NULL, out, sizeof(out),
+				     ARGV("assess", "--from", "2026-03-01", "--to", "2026-04-30")),
+			 0);
+	assert_non_null(strstr(out, "formula: Annual assessment of the member units; base 100.00, "
+				    "min 0.00, max 100.00; points: done_on_time 0.00, "));
+	assert_int_equal(harness_cli(&t->h, NULL, out, sizeof(out), ARGV("status")), 0);
+	/* (printed in the client's time zone: 10:00 in the group's is 02:00 UTC) */
+	assert_non_null(strstr(out, "test clock:"));
+	assert_non_null(strstr(out, "YES: 2026-05-06 "));
+	assert_non_null(strstr(out, ":00:00, moved only by 'docket clock set'\n"));
 }
 
 int main(int argc, char **argv)

@@ -1325,8 +1325,15 @@ static void test_recompute_countersign_deadlines_of_units_still_asked(void **sta
 	(void)state_;
 	kv_units(fields_begin(&f, 1), "units", "x y z");
 	must_act(tc, i, "office", DOCKET_ROLE_OFFICE, "ask", fields_end(&f), now, &fx);
-	assert_string_equal(kinds(&fx), "acted state.entered countersign.asked calendar.exhausted");
-	assert_int_equal(fx.v[3].nunits, 3);
+	/* One calendar.exhausted for each unit, naming it. */
+	assert_string_equal(kinds(&fx), "acted state.entered countersign.asked calendar.exhausted "
+					"calendar.exhausted calendar.exhausted");
+	for (size_t k = 0; k < 3; k++) {
+		static const char *const asked[] = {"x", "y", "z"};
+
+		assert_int_equal(fx.v[3 + k].nunits, 1);
+		assert_string_equal(fx.v[3 + k].units[0], asked[k]);
+	}
 	for (size_t k = 0; k < i->ncs; k++)
 		assert_int_equal(i->cs[k].deadline_ms, 0);
 	eng_effects_clear(&fx);
