@@ -821,6 +821,35 @@ static const yaml_node_pair_t *ymap_pair(struct ydoc *y, const yaml_node_t *n, c
 	return NULL;
 }
 
+/*
+ * A support item's kind in the file may be spelled as --support takes it
+ * (housing-subsidy) as well as the protocol's way (housing_subsidy): the
+ * same length, so it is respelled in place before the list is packed.
+ */
+static void ysupport_kinds(struct ydoc *y, const yaml_node_t *support)
+{
+	if (!support || support->type != YAML_SEQUENCE_NODE)
+		return;
+	for (yaml_node_item_t *it = support->data.sequence.items.start;
+	     it < support->data.sequence.items.top; it++) {
+		const yaml_node_t *item = ynode(y, *it);
+		const yaml_node_pair_t *p;
+		yaml_node_t *kind;
+		const char *name;
+
+		if (!item || item->type != YAML_MAPPING_NODE || !(p = ymap_pair(y, item, "kind")))
+			continue;
+		kind = yaml_document_get_node(&y->doc, p->value);
+		if (!kind || kind->type != YAML_SCALAR_NODE ||
+		    strlen((const char *)kind->data.scalar.value) != kind->data.scalar.length)
+			continue;
+		name = choice_of((const char *)kind->data.scalar.value, support_kinds,
+				 ARRAY_SIZE(support_kinds));
+		if (name)
+			memcpy(kind->data.scalar.value, name, kind->data.scalar.length);
+	}
+}
+
 /* Read the file of attach (relative to the matter file) as bin "data". */
 static int pack_attachment(struct ydoc *y, msgpack_packer *pk, const yaml_node_t *v,
 			   size_t *ret_size)
@@ -1120,6 +1149,8 @@ static int submit_pack(struct submit_args *a, msgpack_sbuffer *out)
 			continue; /* merged below */
 		}
 		pack_key(&pk, k);
+		if (yscalar_is(k, "support"))
+			ysupport_kinds(&y, v);
 		if (yscalar_is(k, "documents") && v && v->type == YAML_SEQUENCE_NODE) {
 			msgpack_pack_array(&pk, (size_t)(v->data.sequence.items.top -
 							 v->data.sequence.items.start));

@@ -243,12 +243,12 @@ static const struct command commands[] = {
 	 "\n"
 	 "Without --file, every option but --resubmit is needed. With it, the options win\n"
 	 "over the file's values (--support replaces its whole support list). In the file,\n"
-	 "values are spelled as docs/PROTOCOL.md has them: a support kind with\n"
-	 "underscores (research_funding, housing_subsidy, ...); plain whole numbers are\n"
-	 "integers and quoted values strings. A document is referred to by name and\n"
-	 "checksum (\"sha256:\" and the 64 hex digits sha256sum prints), and may be\n"
-	 "attached: 'attach: PATH' (relative to the file; at most 64 KiB) is read and\n"
-	 "sent with the matter, with its size.\n"
+	 "values are as docs/PROTOCOL.md has them (a support kind may also be spelled as\n"
+	 "--support takes it: research-funding); plain whole numbers are integers and\n"
+	 "quoted values strings. A document is referred to by name and checksum\n"
+	 "(\"sha256:\" and the 64 hex digits sha256sum prints), and may be attached:\n"
+	 "'attach: PATH' (relative to the file; at most 64 KiB) is read and sent with the\n"
+	 "matter, with its size.\n"
 	 "\n"
 	 "Prints the matter's id and the matter, as 'docket matter show' does.\n",
 	 "matter.submit", false},

@@ -1728,7 +1728,7 @@ static void cli_submits_a_matter_file_and_shows_and_lists_it(void **state)
 			 "  - kind: research_funding\n"
 			 "    amount: 1000000\n"
 			 "    description: A laboratory of her own\n"
-			 "  - kind: children_schooling\n"
+			 "  - kind: children-schooling\n" /* as --support spells it */
 			 "justification: Leads the national quantum programme\n"
 			 "documents:\n"
 			 "  - name: letter.txt\n"
