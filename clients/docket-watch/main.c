@@ -49,6 +49,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
@@ -134,9 +135,12 @@ static const char help[] =
 	"  --cursor FILE  resume after the seq in FILE, and write there the seq of each\n"
 	"                 event handled (atomically: a temporary file, synced, renamed).\n"
 	"                 One docket-watch at a time: it holds FILE.lock while it runs\n"
-	"                 (a second one exits 75). A cursor past the end of docketd's\n"
-	"                 log (another docketd's, or a store restored from a backup)\n"
-	"                 stops it with 65: write the last seq handled, or remove FILE\n"
+	"                 (a second one exits 75), and so does CMD: a CMD left running\n"
+	"                 by a killed docket-watch holds it until it ends (and any\n"
+	"                 background process it leaves with the descriptor open).\n"
+	"                 A cursor past the end of docketd's log (another docketd's, or\n"
+	"                 a store restored from a backup) stops it with 65: write the\n"
+	"                 last seq handled, or remove FILE\n"
 	"  --since SEQ    without a cursor file, begin with event SEQ (default 1: the\n"
 	"                 whole stream), or with 'now' the next new event; ignored when\n"
 	"                 the cursor file exists\n"
@@ -337,6 +341,10 @@ static int signals_init(void)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
 		return -errno;
+	/* A reader that went away is an output error (74), not a kill; CMD gets
+	 * SIGPIPE back (run_once). */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		return -errno;
 	return 0;
 }
 
@@ -400,7 +408,13 @@ static int cursor_lock(const char *path)
 		n = pread(fd, buf, sizeof(buf) - 1, 0);
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		if (cliconn_parse_u64(buf, 1, INT32_MAX, &pid))
+		if (cliconn_parse_u64(buf, 1, INT32_MAX, &pid) && kill((pid_t)pid, 0) < 0 &&
+		    errno == ESRCH)
+			say("docket-watch (pid %" PRIu64 ") is gone, but the command it was running "
+			    "on the cursor file %s still runs and holds %s: this one can start "
+			    "once that command has ended (or was stopped)",
+			    pid, path, lock);
+		else if (cliconn_parse_u64(buf, 1, INT32_MAX, &pid))
 			say("another docket-watch (pid %" PRIu64 ") uses the cursor file %s: "
 			    "stop it first, or give this one a cursor file of its own",
 			    pid, path);
@@ -429,25 +443,49 @@ out:
 static int cursor_load(const char *path, bool *ret_found, uint64_t *ret)
 {
 	char buf[64];
+	struct stat st = {0};
 	size_t n;
 	FILE *f;
+	int fd;
 
 	*ret_found = false;
-	f = fopen(path, "re");
-	if (!f) {
+	/* O_NONBLOCK: a FIFO in its place must not hang the start. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
 		say("cannot read the cursor file %s: %s", path, strerror(errno));
 		return EX_NOINPUT;
 	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		const char *why = !st.st_mode		  ? strerror(errno)
+				  : S_ISDIR(st.st_mode) ? strerror(EISDIR)
+							: "not a regular file";
+
+		say("cannot read the cursor file %s: %s", path, why);
+		close(fd);
+		return EX_NOINPUT;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		say("cannot read the cursor file %s: %s", path, strerror(errno));
+		close(fd);
+		return EX_NOINPUT;
+	}
+	/* One byte more than a cursor file may hold: longer is not one. */
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	if (ferror(f)) {
-		/* A directory opens, and fails here with EISDIR. */
 		say("cannot read the cursor file %s: %s", path, strerror(errno));
 		fclose(f);
 		return EX_NOINPUT;
 	}
 	fclose(f);
+	if (n == sizeof(buf) - 1) {
+		say("%s is not a cursor file (one event seq, a whole number, and a newline): "
+		    "fix it, or remove it to start again from --since",
+		    path);
+		return EX_DATAERR;
+	}
 	buf[n] = '\0';
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
@@ -798,7 +836,7 @@ static int run_once(const docket_event *ev)
 	posix_spawnattr_t attr;
 	sigset_t none, dflt;
 	struct env env;
-	int fd, r, status;
+	int fd, held, r, status;
 	pid_t pid;
 
 	fd = body_file(ev);
@@ -821,12 +859,26 @@ static int run_once(const docket_event *ev)
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dflt);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* CMD holds the cursor file's lock while it runs (an inherited copy,
+	 * without FD_CLOEXEC): if docket-watch is killed meanwhile, no watcher
+	 * started again can hand the same event to a second CMD alongside it. */
+	held = lock_fd >= 0 ? fcntl(lock_fd, F_DUPFD, 3) : -1;
+	if (lock_fd >= 0 && held < 0) {
+		r = errno;
+		posix_spawn_file_actions_destroy(&fa);
+		posix_spawnattr_destroy(&attr);
+		env_free(&env);
+		close(fd);
+		return -r;
+	}
 	fflush(stdout);
 	r = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, env.v);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	env_free(&env);
 	close(fd);
+	if (held >= 0)
+		close(held);
 	if (r != 0)
 		return -r;
 	while (waitpid(pid, &status, 0) < 0) {
@@ -1112,6 +1164,10 @@ int main(int argc, char **argv)
 				r = run_exec(ev);
 			else
 				r = arg_json ? print_json(ev) : print_line(ev);
+			if (r == EX_IOERR)
+				say("cannot write the event to standard output: %s; the cursor "
+				    "stays before it",
+				    strerror(errno ? errno : EIO));
 			docket_event_free(ev);
 			if (r == 1)
 				break; /* stopped before the event was handled */

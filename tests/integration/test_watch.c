@@ -449,10 +449,20 @@ struct watch {
 	char out[400], err[400];
 };
 
+static void watch_start_out(struct t *t, struct watch *w, const char *key,
+			    const char *const *args, const char *const *extra_env, int out_fd);
+
 /* Start docket-watch as the unit of key with args (NULL-terminated), its
  * output in files of the state directory; extra_env: "NAME=value"s or NULL. */
 static void watch_start(struct t *t, struct watch *w, const char *key, const char *const *args,
 			const char *const *extra_env)
+{
+	watch_start_out(t, w, key, args, extra_env, -1);
+}
+
+/* The same, with standard output on out_fd when it is not -1. */
+static void watch_start_out(struct t *t, struct watch *w, const char *key,
+			    const char *const *args, const char *const *extra_env, int out_fd)
 {
 	char e1[400], e2[400], e3[400], e4[400];
 	const char *argv[32];
@@ -479,7 +489,7 @@ static void watch_start(struct t *t, struct watch *w, const char *key, const cha
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(in, STDIN_FILENO);
-		dup2(out, STDOUT_FILENO);
+		dup2(out_fd >= 0 ? out_fd : out, STDOUT_FILENO);
 		dup2(err, STDERR_FILENO);
 		putenv(e1);
 		putenv(e2);
@@ -1137,6 +1147,145 @@ static void empty_kind_and_unreadable_cursor_are_refused(void **state)
 }
 
 /*
+ * Standard output that cannot be written (a full disk, a reader gone) is
+ * exit 74 with a message, not a silent stop or a death by SIGPIPE; a FIFO
+ * in the cursor file's place is refused at once (66), and a file longer
+ * than a cursor is not read as one (65).
+ */
+static void output_errors_and_odd_cursor_files_are_said(void **state)
+{
+	struct t *t = *state;
+	char fifo[400], junk[400], text[128];
+	struct watch w;
+	int full = open("/dev/full", O_WRONLY | O_CLOEXEC), p[2];
+	char *err;
+
+	assert_true(full >= 0);
+	watch_start_out(t, &w, t->h.office_key, ARGV("--since", "1"), NULL, full);
+	close(full);
+	assert_int_equal(watch_wait(&w, WAIT_MS), 74);
+	err = slurp(w.err);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "cannot write the event to standard output: No space left "
+				    "on device"));
+	free(err);
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	close(p[0]);
+	watch_start_out(t, &w, t->h.office_key, ARGV("--since", "1"), NULL, p[1]);
+	close(p[1]);
+	assert_int_equal(watch_wait(&w, WAIT_MS), 74);
+	err = slurp(w.err);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "cannot write the event to standard output: Broken pipe"));
+	free(err);
+
+	snprintf(fifo, sizeof(fifo), "%s/cursor-fifo", t->h.dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	watch_run_says(t, t->h.office_key, ARGV("--cursor", fifo), 66,
+		       "cannot read the cursor file %s: not a regular file", fifo);
+
+	snprintf(junk, sizeof(junk), "%s/cursor-junk", t->h.dir);
+	snprintf(text, sizeof(text), "3%70sgarbage\n", "");
+	write_file(junk, text, 0644);
+	watch_run_says(t, t->h.office_key, ARGV("--cursor", junk), 65,
+		       "%s is not a cursor file", junk);
+}
+
+struct line_count {
+	const char *path;
+	size_t lines;
+};
+
+static bool has_lines(void *p)
+{
+	struct line_count *c = p;
+	char *text = slurp(c->path);
+	size_t n = 0;
+
+	for (char *s = text; s && (s = strchr(s, '\n')); s++)
+		n++;
+	free(text);
+	return n >= c->lines;
+}
+
+/*
+ * docket-watch killed while its command runs: the command keeps the cursor
+ * file's lock, so a watcher started meanwhile exits 75 and says why instead
+ * of handing the same event to a second command alongside the first. Once
+ * that command has ended, a new watcher hands the event again (at least
+ * once) and goes on.
+ */
+static void killed_watchers_command_keeps_the_lock_until_it_ends(void **state)
+{
+	struct t *t = *state;
+	char cursor[400], started[400], fifo[400], released[400], cmd[1400];
+	struct line_count st;
+	struct watch w;
+	pid_t shell = 0, killed;
+	uint64_t seq = 0;
+	int status, wfd;
+	char *text;
+
+	/* The command, orphaned, is reparented to this process, which waits for it. */
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	assign(t->office, "fin", 1);
+	snprintf(cursor, sizeof(cursor), "%s/cursor-orphan", t->h.dir);
+	snprintf(started, sizeof(started), "%s/orphan-started", t->h.dir);
+	snprintf(fifo, sizeof(fifo), "%s/orphan-fifo", t->h.dir);
+	snprintf(released, sizeof(released), "%s/orphan-released", t->h.dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	/* Each run says its shell's pid and the event, then, until released,
+	 * waits for a line on the FIFO. */
+	snprintf(cmd, sizeof(cmd),
+		 "echo $$ $DOCKET_SEQ >>'%s'; [ -e '%s' ] || read line <'%s'", started,
+		 released, fifo);
+
+	watch_start(t, &w, t->fin_key, ARGV("--unit", "fin", "--cursor", cursor, "--exec", cmd),
+		    NULL);
+	st = (struct line_count){.path = started, .lines = 1};
+	assert_true(wait_for(t->h.dir, has_lines, &st, WAIT_MS));
+	text = slurp(started);
+	assert_int_equal(sscanf(text, "%d %" SCNu64, &shell, &seq), 2);
+	free(text);
+	killed = w.pid;
+	watch_kill9(&w);
+
+	watch_run_says(t, t->fin_key,
+		       ARGV("--unit", "fin", "--cursor", cursor, "--exec", cmd), 75,
+		       "docket-watch (pid %d) is gone, but the command it was running on the "
+		       "cursor file %s still runs",
+		       (int)killed, cursor);
+	assert_true(file_u64(cursor) < seq);
+
+	/* Release it: the orphan ends, and with it the lock. */
+	write_file(released, "", 0644);
+	wfd = open(fifo, O_WRONLY | O_CLOEXEC);
+	assert_true(wfd >= 0);
+	assert_int_equal(write(wfd, "\n", 1), 1);
+	close(wfd);
+	assert_int_equal(waitpid(shell, &status, 0), shell);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+
+	/* The event is handed again, once the first command is over. */
+	watch_start(t, &w, t->fin_key, ARGV("--unit", "fin", "--cursor", cursor, "--exec", cmd),
+		    NULL);
+	st.lines = 2;
+	assert_true(wait_for(t->h.dir, has_lines, &st, WAIT_MS));
+	watch_stop(&w);
+	text = slurp(started);
+	{
+		uint64_t again = 0;
+		int pid2;
+
+		assert_int_equal(sscanf(strchr(text, '\n') + 1, "%d %" SCNu64, &pid2, &again), 2);
+		assert_int_equal(again, seq);
+	}
+	free(text);
+}
+
+/*
  * A command the shell cannot find (127) or run (126) is not retried for
  * ever: docket-watch says which and exits 78, the cursor before the event.
  */
@@ -1288,23 +1437,6 @@ static void client_closed_under_signals_leaves_no_zmq_thread(void **state)
 }
 
 /* ---- 4. the examples ---- */
-
-struct line_count {
-	const char *path;
-	size_t lines;
-};
-
-static bool has_lines(void *p)
-{
-	struct line_count *c = p;
-	char *text = slurp(c->path);
-	size_t n = 0;
-
-	for (char *s = text; s && (s = strchr(s, '\n')); s++)
-		n++;
-	free(text);
-	return n >= c->lines;
-}
 
 /* The string of key in map o, copied into buf. */
 static const char *str_at(const msgpack_object *o, const char *key, char *buf, size_t size)
@@ -1527,6 +1659,8 @@ int main(int argc, char **argv)
 		T(empty_kind_and_unreadable_cursor_are_refused),
 		T(command_not_found_stops_the_watcher),
 		T(second_watcher_on_one_cursor_exits_at_once),
+		T(killed_watchers_command_keeps_the_lock_until_it_ends),
+		T(output_errors_and_odd_cursor_files_are_said),
 		T(client_closed_under_signals_leaves_no_zmq_thread),
 		T(examples_mail_and_keep_the_ledger),
 #undef T
