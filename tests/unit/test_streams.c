@@ -204,6 +204,15 @@ static void assert_streams_are(struct fixture *f, const struct dump *units,
 	free(k.buf);
 }
 
+/* A new store with N_EVENTS events, and its stream indexes as events_append wrote them. */
+static void fill_store(struct fixture *f, struct dump *units, struct dump *kinds)
+{
+	open_store(f, NULL);
+	append_events(f, N_EVENTS);
+	*units = dump_db(f, STORE_DB_UNIT_EVENTS);
+	*kinds = dump_db(f, STORE_DB_KIND_EVENTS);
+}
+
 /* What docketd tells systemd after indexing up to seq n of the N_EVENTS. */
 #define INDEXED(n)                                                                           \
 	"EXTEND_TIMEOUT_USEC=60000000|STATUS=indexing the event log by unit and kind: " n   \
@@ -335,10 +344,7 @@ static void test_old_store_indexed_once(void **state)
 	uint64_t indexed = 0;
 	char msgs[1024];
 
-	open_store(f, NULL);
-	append_events(f, N_EVENTS);
-	units = dump_db(f, STORE_DB_UNIT_EVENTS);
-	kinds = dump_db(f, STORE_DB_KIND_EVENTS);
+	fill_store(f, &units, &kinds);
 	/* 1 + 2 + 0 + 2 units for every 4 events; every event has a kind. */
 	assert_int_equal(kinds.entries, N_EVENTS);
 	assert_true(units.entries > N_EVENTS);
@@ -373,10 +379,7 @@ static void test_interrupted_indexing_resumes(void **state)
 	uint64_t indexed = 0;
 	char msgs[1024];
 
-	open_store(f, NULL);
-	append_events(f, N_EVENTS);
-	units = dump_db(f, STORE_DB_UNIT_EVENTS);
-	kinds = dump_db(f, STORE_DB_KIND_EVENTS);
+	fill_store(f, &units, &kinds);
 	unindex_after(f, 10000);
 	close_store(f);
 
